@@ -1,0 +1,5 @@
+/* placeholder until the real program lands */
+int main(void)
+{
+    return 0;
+}
