@@ -2,6 +2,7 @@
 #ifndef COHORT_PARSE_H
 #define COHORT_PARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* "512M", "2G", "1.5G", "1024", "64K", "1T" (binary units, case-insensitive, optional

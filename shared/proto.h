@@ -348,8 +348,10 @@ int msg_decode(struct msg **out, const void *frame, size_t len);
 void msg_free(struct msg *m);
 
 /* Append the encoding of m to out (which is not reset first). Returns 0, or COHORT_ETOOBIG
- * when the result would pass out's cap (out is then restored to its old length), or
- * COHORT_ENOMEM. The message is not changed. */
+ * when the result would pass out's cap or a string, bin or list passes its cap above, or
+ * COHORT_EINVAL when a field breaks a rule documented here that the decoder enforces (an
+ * unknown type, cpus 0, argc 0, a state out of range...), or COHORT_ENOMEM; on failure out
+ * is restored to its old length. NULL strings are sent as "". The message is not changed. */
 int msg_encode(struct buf *out, const struct msg *m);
 
 /* Name of a message type for logs ("submit", "result", ...); "unknown" for others. */

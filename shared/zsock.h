@@ -16,7 +16,9 @@ typedef void (*zsock_message_cb)(struct zsock *zs, const uint8_t *peer, size_t p
                                  const uint8_t *data, size_t len, void *arg);
 
 /* Called once per loop turn, after the messages of that turn were handled and before the
- * loop blocks: the place to commit a transaction and send what waited for it. May be NULL. */
+ * loop blocks: the place to commit a transaction and send what waited for it. It is called
+ * on every turn, also when no message came (a timer may have written), so it must be cheap
+ * when there is nothing to do. May be NULL. */
 typedef void (*zsock_turn_cb)(struct zsock *zs, void *arg);
 
 /* Join the ZeroMQ socket `socket` (not owned; the caller closes it after zsock_close) to
