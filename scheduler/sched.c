@@ -1,2 +1,553 @@
-/* placeholder until the real module lands */
-typedef int placeholder_unused_t;
+/* sched.c — the scheduler daemon: its socket, the message table, turns and group commit. */
+#include "sched_int.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "dispatch.h"
+#include "log.h"
+#include "statedir.h"
+#include "zsock.h"
+
+#define SOCKET_HWM 100000               /* messages queued per peer before sends fail */
+#define SHUTDOWN_LINGER_MS 500          /* time given to the last replies when stopping */
+#define STALL_LOG_BEATS 10              /* a stall longer than this many heartbeats is logged */
+#define MALFORMED_LOG_INTERVAL_MS 10000 /* at most one log line about bad input per this */
+
+/* ---- the message table ---- */
+
+typedef void (*handler_fn)(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                           const struct msg *m);
+
+enum sender {
+    FROM_CLIENT = 1,     /* anyone may ask */
+    FROM_NEW_WORKER = 2, /* REGISTER: from a peer not (or no longer) known */
+    FROM_WORKER = 3,     /* only from a registered worker; others are told to re-register */
+};
+
+static const struct handler {
+    handler_fn fn;
+    enum sender from;
+} handlers[] = {
+    [MSG_SUBMIT] = {client_on_submit, FROM_CLIENT},
+    [MSG_JOBS] = {client_on_jobs, FROM_CLIENT},
+    [MSG_SHOW] = {client_on_show, FROM_CLIENT},
+    [MSG_LOGS] = {client_on_logs, FROM_CLIENT},
+    [MSG_CANCEL] = {client_on_cancel, FROM_CLIENT},
+    [MSG_WAIT] = {client_on_wait, FROM_CLIENT},
+    [MSG_WORKERS] = {client_on_workers, FROM_CLIENT},
+    [MSG_STATUS] = {client_on_status, FROM_CLIENT},
+    [MSG_DRAIN] = {client_on_drain, FROM_CLIENT},
+    [MSG_RESUME] = {client_on_drain, FROM_CLIENT},
+    [MSG_REGISTER] = {worker_on_register, FROM_NEW_WORKER},
+    [MSG_HEARTBEAT] = {worker_on_heartbeat, FROM_WORKER},
+    [MSG_JOB_STARTED] = {worker_on_started, FROM_WORKER},
+    [MSG_JOB_RESULT] = {worker_on_result, FROM_WORKER},
+    [MSG_GOODBYE] = {worker_on_goodbye, FROM_WORKER},
+};
+
+/* Say that malformed messages arrive, without letting a flood of them flood the log. */
+static void note_malformed(struct sched *s, size_t len)
+{
+    int64_t now = clock_mono_ms();
+
+    s->malformed_unlogged++;
+    if (now - s->malformed_logged_at < MALFORMED_LOG_INTERVAL_MS)
+        return;
+    log_warn("dropped %llu malformed message(s), the last of %zu bytes (wrong protocol or "
+             "version?)",
+             (unsigned long long)s->malformed_unlogged, len);
+    s->malformed_unlogged = 0;
+    s->malformed_logged_at = now;
+}
+
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
+                       size_t len, void *arg)
+{
+    struct sched *s = arg;
+    struct msg *m = NULL;
+    const struct handler *h = NULL;
+
+    if (msg_decode(&m, data, len) < 0) {
+        note_malformed(s, len);
+        return;
+    }
+    if (m->type < sizeof handlers / sizeof handlers[0])
+        h = &handlers[m->type];
+    if (!h || !h->fn) {
+        log_debug("dropped an unexpected %s message", msg_type_name(m->type));
+        goto done;
+    }
+    struct worker *w = NULL;
+    if (h->from == FROM_WORKER && !(w = workers_by_peer(s->workers, peer, peer_len))) {
+        struct msg reregister = {.type = MSG_REREGISTER};
+        log_debug("%s from an unregistered peer: asking it to register", msg_type_name(m->type));
+        sched_send_now(s, peer, peer_len, &reregister);
+        goto done;
+    }
+    h->fn(s, peer, peer_len, w, m);
+done:
+    msg_free(m);
+}
+
+/* ---- sending ---- */
+
+void sched_send_now(struct sched *s, const uint8_t *peer, size_t peer_len, const struct msg *m)
+{
+    struct buf out;
+
+    buf_init(&out, PROTO_MAX_MSG);
+    if (msg_encode(&out, m) == 0)
+        zsock_send(s->zsock, peer, peer_len, out.data, out.len);
+    buf_free(&out);
+}
+
+/* An error reply sent at once, for when it cannot wait in the outbox. */
+static void send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                           uint8_t request, int status, const char *error)
+{
+    struct msg m = {.type = MSG_REPLY};
+    m.u.reply =
+        (struct msg_reply){.req_id = req_id, .request = request, .status = status, .error = error};
+    sched_send_now(s, peer, peer_len, &m);
+}
+
+static bool has_job_list(const struct msg_reply *reply)
+{
+    return reply->status == 0 &&
+           (reply->request == MSG_JOBS || reply->request == MSG_SHOW || reply->request == MSG_WAIT);
+}
+
+void sched_reply(struct sched *s, const uint8_t *peer, size_t peer_len, struct msg_reply *reply)
+{
+    struct msg m = {.type = MSG_REPLY, .u.reply = *reply};
+    struct outbox_item item = {.kind = OUTBOX_REPLY,
+                               .peer_len = (uint8_t)peer_len,
+                               .req_id = reply->req_id,
+                               .request = reply->request};
+    int rc;
+
+    buf_init(&item.payload, PROTO_MAX_MSG);
+    memcpy(item.peer, peer, peer_len);
+    rc = msg_encode(&item.payload, &m);
+    if (rc == COHORT_ETOOBIG && has_job_list(reply)) {
+        /* drop the commands and environments: the rest is what callers need most */
+        for (uint32_t i = 0; i < reply->u.jobs.n; i++)
+            m.u.reply.u.jobs.jobs[i].argc = m.u.reply.u.jobs.jobs[i].envc = 0;
+        buf_reset(&item.payload);
+        rc = msg_encode(&item.payload, &m);
+    }
+    if (rc < 0) {
+        buf_free(&item.payload);
+        sched_reply_error(s, peer, peer_len, reply->req_id, reply->request, COHORT_ETOOBIG,
+                          "the answer is too large to send; ask for fewer items");
+        return;
+    }
+    if (outbox_push(s->outbox, &item) < 0)
+        send_error_now(s, peer, peer_len, reply->req_id, reply->request, COHORT_ETOOBIG,
+                       "the scheduler is overloaded; try again");
+}
+
+void sched_reply_error(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                       uint8_t request, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sched_reply_verror(s, peer, peer_len, req_id, request, status, fmt, ap);
+    va_end(ap);
+}
+
+void sched_reply_verror(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                        uint8_t request, int status, const char *fmt, va_list ap)
+{
+    char error[512];
+
+    vsnprintf(error, sizeof error, fmt, ap);
+    struct msg_reply reply = {
+        .req_id = req_id, .request = request, .status = status, .error = error};
+    struct msg m = {.type = MSG_REPLY, .u.reply = reply};
+    struct outbox_item item = {
+        .kind = OUTBOX_REPLY, .peer_len = (uint8_t)peer_len, .req_id = req_id, .request = request};
+    buf_init(&item.payload, PROTO_MAX_MSG);
+    memcpy(item.peer, peer, peer_len);
+    if (msg_encode(&item.payload, &m) < 0 || outbox_push(s->outbox, &item) < 0) {
+        buf_free(&item.payload);
+        send_error_now(s, peer, peer_len, req_id, request, status, error);
+    }
+}
+
+int sched_send_worker(struct sched *s, const struct worker *w, const struct msg *m,
+                      enum outbox_kind kind, uint64_t job_id, uint32_t attempt)
+{
+    struct outbox_item item = {
+        .kind = kind, .peer_len = (uint8_t)w->peer_len, .job_id = job_id, .attempt = attempt};
+    int rc;
+
+    buf_init(&item.payload, PROTO_MAX_MSG);
+    memcpy(item.peer, w->peer, w->peer_len);
+    if ((rc = msg_encode(&item.payload, m)) < 0) {
+        buf_free(&item.payload);
+        return rc;
+    }
+    return outbox_push(s->outbox, &item);
+}
+
+/* outbox_drain callback after a successful commit. */
+static void send_committed(void *arg, struct outbox_item *item)
+{
+    struct sched *s = arg;
+    int rc =
+        zsock_send(s->zsock, item->peer, item->peer_len, item->payload.data, item->payload.len);
+
+    if (rc == 0 || item->kind != OUTBOX_RUN)
+        return;
+    /* the worker never gets this attempt: give the job back rather than leave it stuck */
+    struct attempt *a = workers_attempt(s->workers, item->job_id);
+    if (a && a->number == item->attempt) {
+        log_warn("job %llu: cannot send it to worker %s (error %d): requeued",
+                 (unsigned long long)item->job_id, a->worker->name, rc);
+        lifecycle_requeue(s, a, "could not be reached", false);
+    }
+}
+
+/* outbox_drain callback after a failed commit: nothing held may be sent as it is. */
+static void send_failed(void *arg, struct outbox_item *item)
+{
+    struct sched *s = arg;
+    char error[384];
+
+    if (item->kind != OUTBOX_REPLY)
+        return;
+    snprintf(error, sizeof error, "the scheduler could not store the change (%s); try again",
+             store_last_error(s->store));
+    send_error_now(s, item->peer, item->peer_len, item->req_id, item->request, COHORT_EIO, error);
+}
+
+/* ---- turns ---- */
+
+static void kick_soon(struct sched *s);
+
+static void dispatch(struct sched *s)
+{
+    struct dispatch_stats stats;
+    size_t budget = SCHED_DISPATCH_BUDGET;
+
+    s->dispatch_wanted = false;
+    int rc = dispatch_pass(&stats, s->queue, workers_pool(s->workers), budget, lifecycle_place, s);
+    if (rc == COHORT_ETOOBIG || stats.budget_hit) {
+        s->dispatch_wanted = true; /* the outbox or the budget is full: go on next turn */
+    } else if (rc < 0) {
+        log_error("dispatch stopped: %s", store_last_error(s->store));
+        s->reload_wanted = true;
+    }
+    if (stats.placed)
+        log_debug("dispatched %zu jobs", stats.placed);
+}
+
+void sched_end_turn(struct sched *s)
+{
+    if (s->dispatch_wanted && !s->reload_wanted)
+        dispatch(s);
+    if (store_commit(s->store) < 0) {
+        log_error("commit failed, the turn is rolled back: %s", store_last_error(s->store));
+        outbox_drain(s->outbox, send_failed, s);
+        s->reload_wanted = true;
+    } else {
+        outbox_drain(s->outbox, send_committed, s);
+    }
+    if (s->reload_wanted) {
+        s->reload_wanted = false;
+        if (sched_reload(s) < 0)
+            log_error("cannot reload the state: %s", store_last_error(s->store));
+        s->dispatch_wanted = true;
+    }
+    if (store_in_transaction(s->store) || s->dispatch_wanted)
+        kick_soon(s);
+}
+
+static void on_turn(struct zsock *zs, void *arg)
+{
+    sched_end_turn(arg);
+}
+
+static void on_kick(uv_timer_t *timer)
+{
+    sched_end_turn(timer->data);
+}
+
+static void kick_soon(struct sched *s)
+{
+    if (!s->stopping && !uv_is_active((uv_handle_t *)&s->kick_timer))
+        uv_timer_start(&s->kick_timer, on_kick, 0, 0);
+}
+
+static void on_lost(void *arg, struct worker *w)
+{
+    worker_lost(arg, w, "was lost");
+}
+
+/* Timers run before the zsock turn hook in each loop iteration, so what they change is
+ * committed and sent by on_turn in the same iteration. */
+static void on_lease_timer(uv_timer_t *timer)
+{
+    struct sched *s = timer->data;
+    int64_t now = clock_mono_ms();
+    int64_t suspect_ms = (int64_t)s->config.heartbeat_ms * SCHED_SUSPECT_BEATS;
+    /* a long turn (a huge submission, start-up) kept us from reading heartbeats: that
+     * time must not count against the workers */
+    int64_t stalled = now - s->last_sweep_mono - s->config.heartbeat_ms;
+
+    if (stalled > s->config.heartbeat_ms) {
+        if (stalled > STALL_LOG_BEATS * (int64_t)s->config.heartbeat_ms)
+            log_info("the scheduler was busy for %lld ms; leases are extended by as much",
+                     (long long)stalled);
+        workers_extend_leases(s->workers, stalled);
+    }
+    s->last_sweep_mono = now;
+    workers_sweep(s->workers, now, suspect_ms, s->config.lease_ms, on_lost, s);
+}
+
+/* ---- state from the database ---- */
+
+const char *sched_pending_reason(const struct sched *s)
+{
+    return match_count(workers_pool(s->workers)) ? "waiting for resources" : "waiting for a worker";
+}
+
+static int load_pending_job(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus,
+                            uint64_t mem)
+{
+    struct sched *s = arg;
+    struct job_shape shape = {.priority = priority, .cpus = cpus, .mem = mem};
+    return queue_add(s->queue, job_id, 1, &shape);
+}
+
+/* The worker by name, created (not connected) when unknown. */
+static int find_or_add_worker(struct sched *s, struct worker **w, const char *name, uint32_t cpus,
+                              uint64_t mem)
+{
+    if ((*w = workers_by_name(s->workers, name)))
+        return 0;
+    int rc = workers_add(s->workers, w, name, cpus, mem, NULL, 0);
+    if (rc == 0)
+        (*w)->last_heard_mono = s->started_mono;
+    return rc;
+}
+
+static int load_running_attempt(void *arg, uint64_t job_id, uint32_t attempt, const char *worker,
+                                uint32_t cpus, uint64_t mem, bool cancelled)
+{
+    struct sched *s = arg;
+    struct worker *w = NULL;
+    struct attempt *a = NULL;
+    int rc;
+
+    if ((rc = find_or_add_worker(s, &w, worker, 0, 0)) < 0 ||
+        (rc = workers_attach(s->workers, &a, w, job_id, attempt, cpus, mem)) < 0)
+        return rc;
+    a->cancelled = cancelled;
+    return 0;
+}
+
+static int load_worker(void *arg, const struct worker_row *row)
+{
+    struct sched *s = arg;
+    struct worker *w = workers_by_name(s->workers, row->name);
+    int rc;
+
+    if (!w) {
+        if ((rc = workers_add(s->workers, &w, row->name, row->cpus, row->mem, row->labels,
+                              row->n_labels)) < 0)
+            return rc;
+        w->last_seen = row->last_seen;
+        w->last_heard_mono = s->started_mono;
+    }
+    workers_set_draining(s->workers, w, row->draining);
+    return 0;
+}
+
+int sched_reload(struct sched *s)
+{
+    uint64_t counts[COHORT_JOB_STATE_COUNT];
+    int rc;
+
+    queue_clear(s->queue);
+    workers_detach_all(s->workers);
+    if ((rc = store_load_workers(s->store, load_worker, s)) < 0 ||
+        (rc = store_load_pending(s->store, load_pending_job, s)) < 0 ||
+        (rc = store_load_running(s->store, load_running_attempt, s)) < 0 ||
+        (rc = store_count_states(s->store, counts)) < 0)
+        return rc;
+    stats_init(&s->stats, counts);
+    return 0;
+}
+
+/* ---- life ---- */
+
+static int open_socket(struct sched *s, char *err, size_t err_len)
+{
+    int one = 1, zero = 0, hwm = SOCKET_HWM;
+    int64_t max_msg = PROTO_MAX_MSG;
+    char endpoint[256];
+    size_t endpoint_len = sizeof endpoint;
+
+    if (!(s->zmq_context = zmq_ctx_new()) || !(s->router = zmq_socket(s->zmq_context, ZMQ_ROUTER)))
+        goto fail;
+    if (zmq_setsockopt(s->router, ZMQ_ROUTER_MANDATORY, &one, sizeof one) < 0 ||
+        zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0 ||
+        zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
+        zmq_setsockopt(s->router, ZMQ_SNDHWM, &hwm, sizeof hwm) < 0 ||
+        zmq_setsockopt(s->router, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0)
+        goto fail;
+    if (zmq_bind(s->router, s->config.listen) < 0) {
+        snprintf(err, err_len, "cannot listen on %s: %s", s->config.listen,
+                 zmq_strerror(zmq_errno()));
+        return COHORT_ECONNECT;
+    }
+    if (zmq_getsockopt(s->router, ZMQ_LAST_ENDPOINT, endpoint, &endpoint_len) < 0)
+        goto fail;
+    strcat(endpoint, "\n");
+    if (statedir_write(s->config.state_dir, "endpoint", endpoint, err, err_len) < 0)
+        return COHORT_EIO;
+    endpoint[strlen(endpoint) - 1] = '\0';
+    log_info("listening on %s", endpoint);
+    return 0;
+fail:
+    snprintf(err, err_len, "cannot set up the socket: %s", zmq_strerror(zmq_errno()));
+    return COHORT_EINTERNAL;
+}
+
+static int write_pid(struct sched *s, char *err, size_t err_len)
+{
+    char pid[32];
+    snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    return statedir_write(s->config.state_dir, "scheduler.pid", pid, err, err_len);
+}
+
+/* Close the loop's own handles (the socket's and waiters' are closed by their owners). */
+static void close_handles(struct sched *s)
+{
+    if (!s->handles_started)
+        return;
+    s->handles_started = false;
+    uv_close((uv_handle_t *)&s->lease_timer, NULL);
+    uv_close((uv_handle_t *)&s->kick_timer, NULL);
+    uv_close((uv_handle_t *)&s->sigterm, NULL);
+    uv_close((uv_handle_t *)&s->sigint, NULL);
+}
+
+static void on_signal(uv_signal_t *handle, int signum)
+{
+    struct sched *s = handle->data;
+
+    if (s->stopping)
+        return;
+    log_info("stopping on signal %d", signum);
+    sched_end_turn(s); /* commit what this turn did and send its replies */
+    s->stopping = true;
+    /* give the last replies a moment to leave once the socket is closed */
+    int linger = SHUTDOWN_LINGER_MS;
+    zmq_setsockopt(s->router, ZMQ_LINGER, &linger, sizeof linger);
+    zsock_close(&s->zsock);
+    waiters_destroy(s->waiters);
+    s->waiters = NULL;
+    close_handles(s);
+}
+
+static void start_handles(struct sched *s)
+{
+    uv_timer_init(&s->loop, &s->lease_timer);
+    uv_timer_init(&s->loop, &s->kick_timer);
+    uv_signal_init(&s->loop, &s->sigterm);
+    uv_signal_init(&s->loop, &s->sigint);
+    s->lease_timer.data = s->kick_timer.data = s->sigterm.data = s->sigint.data = s;
+    uv_timer_start(&s->lease_timer, on_lease_timer, s->config.heartbeat_ms, s->config.heartbeat_ms);
+    uv_signal_start(&s->sigterm, on_signal, SIGTERM);
+    uv_signal_start(&s->sigint, on_signal, SIGINT);
+    s->handles_started = true;
+}
+
+int sched_create(struct sched **out, const struct sched_config *config, char *err, size_t err_len)
+{
+    struct sched *s = calloc(1, sizeof(*s));
+    char db_path[4096];
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    snprintf(err, err_len, "out of memory");
+    if (!s)
+        return rc;
+    s->config = *config;
+    s->started_mono = clock_mono_ms();
+    if ((rc = uv_loop_init(&s->loop)) < 0) {
+        snprintf(err, err_len, "cannot start the event loop: %s", uv_strerror(rc));
+        free(s);
+        return COHORT_EINTERNAL;
+    }
+    snprintf(db_path, sizeof db_path, "%s/cohort.db", config->state_dir);
+    if ((rc = store_open(&s->store, db_path, err, err_len)) < 0)
+        goto fail;
+    snprintf(err, err_len, "out of memory");
+    if ((rc = queue_create(&s->queue)) < 0 ||
+        (rc = workers_create(&s->workers, SCHED_MAX_WORKERS)) < 0 ||
+        (rc = outbox_create(&s->outbox, SCHED_MAX_OUTBOX_ITEMS, SCHED_MAX_OUTBOX_BYTES)) < 0 ||
+        (rc = waiters_create(&s->waiters, &s->loop, SCHED_MAX_WAITERS, SCHED_MAX_WAIT_IDS,
+                             client_wait_ready, s)) < 0)
+        goto fail;
+    if ((rc = sched_reload(s)) < 0) {
+        snprintf(err, err_len, "cannot load the state: %s", store_last_error(s->store));
+        goto fail;
+    }
+    if ((rc = open_socket(s, err, err_len)) < 0 || (rc = write_pid(s, err, err_len)) < 0)
+        goto fail;
+    if ((rc = zsock_open(&s->zsock, &s->loop, s->router, 0, on_message, on_turn, s)) < 0) {
+        snprintf(err, err_len, "cannot watch the socket");
+        goto fail;
+    }
+    start_handles(s);
+    s->last_sweep_mono = s->started_mono; /* the first sweep discounts the loading time */
+    s->dispatch_wanted = true;
+    log_info("%llu jobs pending, %llu running, %zu workers known",
+             (unsigned long long)s->stats.jobs[COHORT_JOB_PENDING],
+             (unsigned long long)s->stats.jobs[COHORT_JOB_RUNNING], workers_count(s->workers));
+    *out = s;
+    return 0;
+fail:
+    sched_destroy(s);
+    return rc;
+}
+
+int sched_run(struct sched *s)
+{
+    int rc = uv_run(&s->loop, UV_RUN_DEFAULT);
+    return rc < 0 ? COHORT_EINTERNAL : 0;
+}
+
+void sched_destroy(struct sched *s)
+{
+    if (!s)
+        return;
+    zsock_close(&s->zsock);
+    waiters_destroy(s->waiters);
+    close_handles(s);
+    uv_run(&s->loop, UV_RUN_DEFAULT); /* let libuv finish closing handles */
+    uv_loop_close(&s->loop);
+    if (s->router)
+        zmq_close(s->router);
+    if (s->zmq_context)
+        zmq_ctx_term(s->zmq_context);
+    if (s->stopping) {
+        statedir_remove(s->config.state_dir, "endpoint");
+        statedir_remove(s->config.state_dir, "scheduler.pid");
+    }
+    outbox_destroy(s->outbox);
+    workers_destroy(s->workers);
+    queue_destroy(s->queue);
+    store_close(s->store);
+    free(s);
+}

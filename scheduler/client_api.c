@@ -1,0 +1,413 @@
+/* client_api.c — client requests: submit, list, show, logs, cancel, wait, workers, status. */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "log.h"
+#include "parse.h"
+#include "sched_int.h"
+
+/* Who asked what: everything an answer needs. */
+struct request {
+    struct sched *s;
+    const uint8_t *peer;
+    size_t peer_len;
+    uint64_t req_id;
+    uint8_t type; /* enum msg_type of the request */
+};
+
+/* Answer req with a negative COHORT_E* status and a sentence. */
+static void fail(const struct request *req, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void fail(const struct request *req, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    sched_reply_verror(req->s, req->peer, req->peer_len, req->req_id, req->type, status, fmt, ap);
+    va_end(ap);
+}
+
+/* Answer req with reply, whose body the caller filled. */
+static void answer(const struct request *req, struct msg_reply *reply)
+{
+    reply->req_id = req->req_id;
+    reply->request = req->type;
+    sched_reply(req->s, req->peer, req->peer_len, reply);
+}
+
+static void fail_no_memory(const struct request *req)
+{
+    fail(req, COHORT_ENOMEM, "the scheduler is out of memory");
+}
+
+/* ---- SUBMIT ---- */
+
+static uint64_t spec_job_count(const struct job_spec *spec)
+{
+    return spec->is_array ? (uint64_t)spec->array_last - spec->array_first + 1 : 1;
+}
+
+/* Whether spec can be stored as given; else why, in words. */
+static bool valid_spec(const struct job_spec *spec, char *why, size_t why_len)
+{
+    if (!spec->argc || !spec->argv[0][0]) {
+        snprintf(why, why_len, "the command is empty");
+        return false;
+    }
+    if (spec->mem > INT64_MAX) {
+        snprintf(why, why_len, "the memory request is out of range");
+        return false;
+    }
+    if (spec->is_array && spec->array_last < spec->array_first) {
+        snprintf(why, why_len, "the array range is empty");
+        return false;
+    }
+    for (uint32_t i = 0; i < spec->envc; i++)
+        if (parse_key_value(spec->env[i]) < 0) {
+            snprintf(why, why_len, "environment entry '%.64s' is not KEY=VALUE", spec->env[i]);
+            return false;
+        }
+    return true;
+}
+
+void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                      const struct msg *m)
+{
+    const struct msg_submit *submit = &m->u.submit;
+    struct request req = {s, peer, peer_len, submit->req_id, m->type};
+    uint64_t *first_ids = calloc(submit->n_specs, sizeof(*first_ids));
+    uint32_t *counts = calloc(submit->n_specs, sizeof(*counts));
+    uint64_t total = 0;
+    int64_t now = clock_now_ms();
+    char why[256];
+
+    if (!first_ids || !counts) {
+        fail_no_memory(&req);
+        goto done;
+    }
+    /* check every spec first: a submission is stored whole or not at all */
+    for (uint32_t i = 0; i < submit->n_specs; i++) {
+        if (!valid_spec(&submit->specs[i], why, sizeof why)) {
+            fail(&req, COHORT_EINVAL, "job spec %u: %s", i + 1, why);
+            goto done;
+        }
+        total += spec_job_count(&submit->specs[i]);
+    }
+    if (total > PROTO_MAX_ARRAY) {
+        fail(&req, COHORT_ETOOBIG, "%llu jobs in one submission; at most %u are allowed",
+             (unsigned long long)total, PROTO_MAX_ARRAY);
+        goto done;
+    }
+    for (uint32_t i = 0; i < submit->n_specs; i++) {
+        const struct job_spec *spec = &submit->specs[i];
+        struct job_shape shape = {.priority = spec->priority, .cpus = spec->cpus, .mem = spec->mem};
+        counts[i] = (uint32_t)spec_job_count(spec);
+        if (store_jobs_insert(s->store, &first_ids[i], spec, counts[i], now) < 0) {
+            fail(&req, COHORT_EIO, "cannot store the jobs: %s", store_last_error(s->store));
+            goto done;
+        }
+        if (queue_add(s->queue, first_ids[i], counts[i], &shape) < 0) {
+            /* stored but not queued: the turn is undone and the state reloaded */
+            store_poison(s->store, "cannot queue submitted jobs: out of memory");
+            s->reload_wanted = true;
+            fail_no_memory(&req);
+            goto done;
+        }
+        stats_add(&s->stats, COHORT_JOB_PENDING, counts[i]);
+    }
+    struct msg_reply reply = {0};
+    reply.u.submit.n = submit->n_specs;
+    reply.u.submit.first_ids = first_ids;
+    reply.u.submit.counts = counts;
+    answer(&req, &reply);
+    s->dispatch_wanted = true;
+    log_debug("%llu jobs submitted by %s", (unsigned long long)total, submit->specs[0].user);
+done:
+    free(first_ids);
+    free(counts);
+}
+
+/* ---- JOBS, SHOW, LOGS ---- */
+
+/* Pending jobs store no reason of their own unless they were requeued: say why they wait. */
+static void explain_pending(const struct sched *s, struct job_info *jobs, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (jobs[i].state == COHORT_JOB_PENDING && !jobs[i].reason[0])
+            jobs[i].reason = sched_pending_reason(s);
+}
+
+static void answer_jobs(const struct request *req, struct job_info *jobs, uint32_t n)
+{
+    struct msg_reply reply = {0};
+    explain_pending(req->s, jobs, n);
+    reply.u.jobs.n = n;
+    reply.u.jobs.jobs = jobs;
+    answer(req, &reply);
+}
+
+void client_on_jobs(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                    const struct msg *m)
+{
+    const struct msg_jobs *query = &m->u.jobs;
+    struct request req = {s, peer, peer_len, query->req_id, m->type};
+    uint32_t mask = query->state_mask;
+    uint32_t limit = query->limit && query->limit < PROTO_MAX_ROWS ? query->limit : PROTO_MAX_ROWS;
+    struct job_list list = {0};
+
+    if (mask == 0)
+        mask = 1u << COHORT_JOB_PENDING | 1u << COHORT_JOB_RUNNING;
+    if (mask >> COHORT_JOB_STATE_COUNT) {
+        fail(&req, COHORT_EINVAL, "the state filter names an unknown state");
+        return;
+    }
+    if (store_jobs_list(s->store, &list, mask, query->after_id, limit) < 0)
+        fail(&req, COHORT_EIO, "cannot list jobs: %s", store_last_error(s->store));
+    else
+        answer_jobs(&req, list.jobs, list.n);
+    job_list_free(&list);
+}
+
+void client_on_show(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                    const struct msg *m)
+{
+    struct request req = {s, peer, peer_len, m->u.show.req_id, m->type};
+    uint64_t job_id = m->u.show.job_id;
+    struct job_record rec;
+    int rc = store_job_get(s->store, job_id, false, &rec);
+
+    if (rc == 0)
+        rc = store_job_attempts(s->store, &rec);
+    if (rc == COHORT_ENOENT)
+        fail(&req, rc, "no job %llu", (unsigned long long)job_id);
+    else if (rc < 0)
+        fail(&req, rc, "cannot read job %llu: %s", (unsigned long long)job_id,
+             store_last_error(s->store));
+    else
+        answer_jobs(&req, &rec.info, 1);
+    job_record_free(&rec);
+}
+
+void client_on_logs(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                    const struct msg *m)
+{
+    const struct msg_logs *logs = &m->u.logs;
+    struct request req = {s, peer, peer_len, logs->req_id, m->type};
+    struct msg_reply reply = {0};
+    struct job_brief job;
+    uint8_t *data = NULL;
+    int rc;
+
+    if (logs->stream != COHORT_STREAM_STDOUT && logs->stream != COHORT_STREAM_STDERR) {
+        fail(&req, COHORT_EINVAL, "unknown output stream %u", logs->stream);
+        return;
+    }
+    if ((rc = store_job_brief(s->store, logs->job_id, &job)) == COHORT_ENOENT) {
+        fail(&req, rc, "no job %llu", (unsigned long long)logs->job_id);
+        return;
+    }
+    /* output is stored when the job ends; before that there is nothing to show */
+    if (rc == 0 && job_state_ended(job.state))
+        rc = store_output_get(s->store, logs->job_id, logs->stream, &data, &reply.u.logs.len,
+                              &reply.u.logs.truncated);
+    if (rc < 0) {
+        fail(&req, rc, "cannot read the output of job %llu: %s", (unsigned long long)logs->job_id,
+             store_last_error(s->store));
+    } else {
+        reply.u.logs.data = data;
+        answer(&req, &reply);
+    }
+    free(data);
+}
+
+/* ---- CANCEL, WAIT ---- */
+
+void client_on_cancel(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                      const struct msg *m)
+{
+    const struct msg_job_ids *cancel = &m->u.cancel;
+    struct request req = {s, peer, peer_len, cancel->req_id, m->type};
+    int32_t *codes = calloc(cancel->n_ids ? cancel->n_ids : 1, sizeof(*codes));
+
+    if (!codes) {
+        fail_no_memory(&req);
+        return;
+    }
+    for (uint32_t i = 0; i < cancel->n_ids; i++)
+        if (lifecycle_cancel(s, cancel->ids[i], &codes[i]) < 0) {
+            fail(&req, COHORT_EIO, "cannot cancel job %llu: %s", (unsigned long long)cancel->ids[i],
+                 store_last_error(s->store));
+            goto done;
+        }
+    struct msg_reply reply = {0};
+    reply.u.cancel.n = cancel->n_ids;
+    reply.u.cancel.codes = codes;
+    answer(&req, &reply);
+    s->dispatch_wanted = true;
+done:
+    free(codes);
+}
+
+/* Answer a WAIT with the jobs it named (all ended). */
+static void answer_waited_jobs(const struct request *req, const uint64_t *ids, uint32_t n_ids)
+{
+    struct job_list list = {0};
+    int rc = 0;
+
+    for (uint32_t i = 0; i < n_ids && rc == 0; i++)
+        rc = store_jobs_append(req->s->store, &list, ids[i]);
+    if (rc < 0)
+        fail(req, rc == COHORT_ENOENT ? rc : COHORT_EIO, "cannot read the jobs: %s",
+             store_last_error(req->s->store));
+    else
+        answer_jobs(req, list.jobs, list.n);
+    job_list_free(&list);
+}
+
+void client_wait_ready(void *arg, int status, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                       const uint64_t *ids, uint32_t n_ids)
+{
+    struct request req = {arg, peer, peer_len, req_id, MSG_WAIT};
+
+    if (status < 0)
+        fail(&req, status, "timed out");
+    else
+        answer_waited_jobs(&req, ids, n_ids);
+}
+
+void client_on_wait(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                    const struct msg *m)
+{
+    const struct msg_job_ids *wait = &m->u.wait;
+    struct request req = {s, peer, peer_len, wait->req_id, m->type};
+    uint64_t *pending = calloc(wait->n_ids ? wait->n_ids : 1, sizeof(*pending));
+    uint32_t n_pending = 0;
+    struct job_brief job;
+    int rc;
+
+    if (!pending) {
+        fail_no_memory(&req);
+        return;
+    }
+    for (uint32_t i = 0; i < wait->n_ids; i++) {
+        unsigned long long id = wait->ids[i];
+        if ((rc = store_job_brief(s->store, id, &job)) == COHORT_ENOENT) {
+            fail(&req, rc, "no job %llu", id);
+            goto done;
+        } else if (rc < 0) {
+            fail(&req, rc, "cannot read job %llu: %s", id, store_last_error(s->store));
+            goto done;
+        }
+        if (!job_state_ended(job.state))
+            pending[n_pending++] = id;
+    }
+    if (n_pending == 0)
+        answer_waited_jobs(&req, wait->ids, wait->n_ids);
+    else if (wait->timeout_ms == 0)
+        fail(&req, COHORT_ETIMEDOUT, "timed out");
+    else if ((rc = waiters_add(s->waiters, peer, peer_len, req.req_id, wait->ids, wait->n_ids,
+                               pending, n_pending, wait->timeout_ms)) == COHORT_ETOOBIG)
+        fail(&req, rc, "too many clients are waiting; try again later");
+    else if (rc < 0)
+        fail_no_memory(&req);
+done:
+    free(pending);
+}
+
+/* ---- WORKERS, STATUS, DRAIN, RESUME ---- */
+
+static int compare_worker_names(const void *a, const void *b)
+{
+    return strcmp((*(struct worker *const *)a)->name, (*(struct worker *const *)b)->name);
+}
+
+void client_on_workers(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *unused,
+                       const struct msg *m)
+{
+    struct request req = {s, peer, peer_len, m->u.workers.req_id, m->type};
+    size_t n = workers_count(s->workers), pos = 0;
+    struct worker **sorted = calloc(n ? n : 1, sizeof(*sorted));
+    struct worker_info *infos = calloc(n ? n : 1, sizeof(*infos));
+    struct worker *w;
+
+    if (!sorted || !infos) {
+        fail_no_memory(&req);
+        goto done;
+    }
+    for (size_t i = 0; (w = workers_next(s->workers, &pos)); i++)
+        sorted[i] = w;
+    qsort(sorted, n, sizeof(*sorted), compare_worker_names);
+    for (size_t i = 0; i < n; i++) {
+        w = sorted[i];
+        infos[i] = (struct worker_info){.name = w->name,
+                                        .state = workers_state(w),
+                                        .cpus = w->cpus,
+                                        .cpus_used = w->cpus_used,
+                                        .mem = w->mem,
+                                        .mem_used = w->mem_used,
+                                        .running = w->n_running,
+                                        .n_labels = w->n_labels,
+                                        .labels = w->labels,
+                                        .last_seen = w->last_seen};
+    }
+    struct msg_reply reply = {0};
+    reply.u.workers.n = (uint32_t)n;
+    reply.u.workers.workers = infos;
+    answer(&req, &reply);
+done:
+    free(sorted);
+    free(infos);
+}
+
+void client_on_status(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *unused,
+                      const struct msg *m)
+{
+    struct request req = {s, peer, peer_len, m->u.status.req_id, m->type};
+    struct msg_reply reply = {0};
+    struct status_info *st = &reply.u.status;
+    size_t pos = 0;
+    struct worker *w;
+
+    while ((w = workers_next(s->workers, &pos))) {
+        uint8_t state = workers_state(w);
+        st->workers_total++;
+        st->workers_up += state == COHORT_WORKER_UP;
+        st->workers_draining += state == COHORT_WORKER_DRAINING;
+        st->workers_down += state == COHORT_WORKER_DOWN;
+        if (state == COHORT_WORKER_DOWN)
+            continue;
+        st->cpus_total += w->cpus;
+        st->cpus_used += w->cpus_used;
+        st->mem_total += w->mem;
+        st->mem_used += w->mem_used;
+    }
+    memcpy(st->jobs, s->stats.jobs, sizeof(st->jobs));
+    st->finished_last_minute = stats_finished_recently(&s->stats, clock_now_ms());
+    answer(&req, &reply);
+}
+
+/* DRAIN and RESUME. */
+void client_on_drain(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *unused,
+                     const struct msg *m)
+{
+    const struct msg_worker_ref *ref = m->type == MSG_DRAIN ? &m->u.drain : &m->u.resume;
+    struct request req = {s, peer, peer_len, ref->req_id, m->type};
+    bool draining = m->type == MSG_DRAIN;
+    struct worker *w = workers_by_name(s->workers, ref->name);
+
+    if (!w) {
+        fail(&req, COHORT_ENOENT, "no worker named %s", ref->name);
+        return;
+    }
+    if (store_worker_set_draining(s->store, w->name, draining) < 0) {
+        fail(&req, COHORT_EIO, "cannot store the change: %s", store_last_error(s->store));
+        return;
+    }
+    workers_set_draining(s->workers, w, draining);
+    s->dispatch_wanted = s->dispatch_wanted || !draining;
+    log_info("worker %s %s", w->name, draining ? "drained" : "resumed");
+    struct msg_reply reply = {0};
+    answer(&req, &reply);
+}

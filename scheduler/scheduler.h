@@ -1,0 +1,29 @@
+/* scheduler.h — the cohort-scheduler daemon: create it, run its loop, destroy it. */
+#ifndef COHORT_SCHED_SCHED_H
+#define COHORT_SCHED_SCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sched;
+
+struct sched_config {
+    const char *listen;    /* ZeroMQ endpoint to bind; a port of "*" picks a free one */
+    const char *state_dir; /* exists; holds cohort.db, endpoint, scheduler.pid */
+    uint32_t heartbeat_ms; /* how often workers beat */
+    uint32_t lease_ms;     /* silence after which a worker's jobs are requeued */
+};
+
+/* Open the database, load the state, bind the socket and write STATE_DIR/endpoint. The
+ * config strings must outlive the scheduler. On failure *out is NULL, a sentence is in err
+ * and a negative COHORT_E* code is returned. */
+int sched_create(struct sched **out, const struct sched_config *config, char *err, size_t err_len);
+
+/* Run until SIGTERM or SIGINT, then commit and close the socket. Returns 0 or a negative
+ * COHORT_E* code when the loop could not run. */
+int sched_run(struct sched *s);
+
+/* Free the scheduler. NULL is a no-op. */
+void sched_destroy(struct sched *s);
+
+#endif

@@ -1,0 +1,347 @@
+/* store.c — the scheduler's SQLite database: opening, schema migrations, transactions. */
+#include "store_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohort.h"
+
+#define BUSY_TIMEOUT_MS 5000
+
+/* Columns of a job row as the readers decode them (see store_jobs.c). */
+#define JOB_COLUMNS                                                                                \
+    "jobs.id, jobs.name, jobs.user, jobs.state, jobs.exit_code, jobs.signal, jobs.reason, "        \
+    "jobs.cpus, jobs.mem, jobs.priority, jobs.time_limit, jobs.retries, jobs.worker, "             \
+    "jobs.attempts, jobs.array_index, jobs.submitted_at, jobs.started_at, jobs.finished_at, "      \
+    "jobs.cpu_time_ms, specs.cwd, specs.argv, specs.env"
+#define JOB_FROM " FROM jobs JOIN specs ON specs.id = jobs.spec_id "
+#define LIST_BY_STATE_SQL                                                                          \
+    "SELECT " JOB_COLUMNS JOB_FROM "WHERE jobs.state = ?1 AND jobs.id > ?2 ORDER BY jobs.id "      \
+    "LIMIT ?3"
+
+static const char *const stmt_sql[STMT_COUNT] = {
+    [STMT_BEGIN] = "BEGIN IMMEDIATE",
+    [STMT_COMMIT] = "COMMIT",
+    [STMT_ROLLBACK] = "ROLLBACK",
+    [STMT_SPEC_INSERT] = "INSERT INTO specs (cwd, argv, env, stdin) VALUES (?1, ?2, ?3, ?4)",
+    [STMT_JOB_INSERT] = "INSERT INTO jobs (spec_id, name, user, state, cpus, mem, priority, "
+                        "time_limit, retries, array_index, submitted_at) "
+                        "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+    [STMT_JOB_DISPATCH] = "UPDATE jobs SET state = 1, attempts = ?2, worker = ?3, reason = '', "
+                          "started_at = ?4 WHERE id = ?1",
+    [STMT_ATTEMPT_INSERT] = "INSERT INTO attempts (job_id, attempt, worker, state, started_at) "
+                            "VALUES (?1, ?2, ?3, 1, ?4)",
+    [STMT_JOB_STARTED] = "UPDATE jobs SET started_at = ?3 WHERE id = ?1 AND attempts = ?2",
+    [STMT_ATTEMPT_STARTED] = "UPDATE attempts SET started_at = ?3 WHERE job_id = ?1 AND "
+                             "attempt = ?2",
+    [STMT_JOB_END] = "UPDATE jobs SET state = ?2, exit_code = ?3, signal = ?4, reason = ?5, "
+                     "started_at = CASE WHEN ?6 > 0 THEN ?6 ELSE started_at END, "
+                     "finished_at = ?7, cpu_time_ms = ?8 WHERE id = ?1",
+    [STMT_ATTEMPT_END] = "UPDATE attempts SET state = ?3, exit_code = ?4, signal = ?5, "
+                         "reason = ?6, started_at = CASE WHEN ?7 > 0 THEN ?7 ELSE started_at "
+                         "END, finished_at = ?8, cpu_time_ms = ?9 "
+                         "WHERE job_id = ?1 AND attempt = ?2",
+    [STMT_JOB_REQUEUE] = "UPDATE jobs SET state = ?2, reason = ?3, "
+                         "worker = CASE WHEN ?2 = 0 THEN '' ELSE worker END, "
+                         "started_at = CASE WHEN ?2 = 0 THEN 0 ELSE started_at END, "
+                         "finished_at = CASE WHEN ?2 = 0 THEN 0 ELSE ?4 END WHERE id = ?1",
+    [STMT_JOB_CANCEL] = "UPDATE jobs SET state = 4, reason = ?2, finished_at = ?3 WHERE id = ?1",
+    [STMT_OUTPUT_PUT] = "INSERT OR REPLACE INTO outputs (job_id, stream, data, truncated) "
+                        "VALUES (?1, ?2, ?3, ?4)",
+    [STMT_OUTPUT_GET] = "SELECT data, truncated FROM outputs WHERE job_id = ?1 AND stream = ?2",
+    [STMT_JOB_GET] = "SELECT " JOB_COLUMNS JOB_FROM "WHERE jobs.id = ?1",
+    [STMT_JOB_GET_STDIN] = "SELECT " JOB_COLUMNS ", specs.stdin" JOB_FROM "WHERE jobs.id = ?1",
+    [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit "
+                       "FROM jobs WHERE id = ?1",
+    [STMT_ATTEMPTS_GET] = "SELECT attempt, worker, state, exit_code, signal, reason, "
+                          "started_at, finished_at, cpu_time_ms FROM attempts "
+                          "WHERE job_id = ?1 ORDER BY attempt",
+    [STMT_COUNT_STATES] = "SELECT state, count(*) FROM jobs GROUP BY state",
+    [STMT_LOAD_PENDING] = "SELECT id, priority, cpus, mem FROM jobs WHERE state = 0 ORDER BY id",
+    [STMT_LOAD_RUNNING] = "SELECT a.job_id, a.attempt, a.worker, j.cpus, j.mem, j.state "
+                          "FROM attempts AS a JOIN jobs AS j ON j.id = a.job_id "
+                          "WHERE a.state = 1 AND a.attempt = j.attempts ORDER BY a.job_id",
+    [STMT_WORKER_SAVE] = "INSERT INTO workers (name, state, cpus, mem, labels, last_seen) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET "
+                         "cpus = excluded.cpus, mem = excluded.mem, labels = excluded.labels, "
+                         "last_seen = excluded.last_seen",
+    [STMT_WORKER_DRAINING] = "UPDATE workers SET state = ?2 WHERE name = ?1",
+    [STMT_WORKER_LAST_SEEN] = "UPDATE workers SET last_seen = ?2 WHERE name = ?1",
+    [STMT_LOAD_WORKERS] = "SELECT name, state, cpus, mem, labels, last_seen FROM workers "
+                          "ORDER BY name",
+    [STMT_LIST_BY_STATE + 0] = LIST_BY_STATE_SQL,
+    [STMT_LIST_BY_STATE + 1] = LIST_BY_STATE_SQL,
+    [STMT_LIST_BY_STATE + 2] = LIST_BY_STATE_SQL,
+    [STMT_LIST_BY_STATE + 3] = LIST_BY_STATE_SQL,
+    [STMT_LIST_BY_STATE + 4] = LIST_BY_STATE_SQL,
+    [STMT_LIST_BY_STATE + 5] = LIST_BY_STATE_SQL,
+};
+
+/* Schema version 1: the initial schema. A job's command, environment and stdin live in
+ * specs, once per submitted spec, so that an array of a million jobs stores them once. */
+static const char schema_v1[] =
+    "CREATE TABLE specs ("
+    "  id INTEGER PRIMARY KEY,"
+    "  cwd TEXT NOT NULL,"
+    "  argv BLOB NOT NULL," /* NUL-terminated strings, one after another */
+    "  env BLOB NOT NULL,"  /* the same, KEY=VALUE entries */
+    "  stdin BLOB NOT NULL"
+    ");"
+    "CREATE TABLE jobs ("
+    "  id INTEGER PRIMARY KEY AUTOINCREMENT," /* ids only grow, never reused */
+    "  spec_id INTEGER NOT NULL REFERENCES specs (id),"
+    "  name TEXT NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  state INTEGER NOT NULL," /* cohort_job_state_t */
+    "  exit_code INTEGER NOT NULL DEFAULT -1,"
+    "  signal INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  cpus INTEGER NOT NULL,"
+    "  mem INTEGER NOT NULL,"
+    "  priority INTEGER NOT NULL,"
+    "  time_limit INTEGER NOT NULL,"
+    "  retries INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  array_index INTEGER NOT NULL," /* -1 when not in an array */
+    "  submitted_at INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL DEFAULT 0,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0,"
+    "  cpu_time_ms INTEGER NOT NULL DEFAULT 0,"
+    "  worker TEXT NOT NULL DEFAULT ''"
+    ");"
+    "CREATE INDEX jobs_by_state ON jobs (state, id);"
+    "CREATE TABLE attempts ("
+    "  job_id INTEGER NOT NULL,"
+    "  attempt INTEGER NOT NULL,"
+    "  worker TEXT NOT NULL,"
+    "  state INTEGER NOT NULL," /* running; how it ended; pending when its worker was lost */
+    "  exit_code INTEGER NOT NULL DEFAULT -1,"
+    "  signal INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  started_at INTEGER NOT NULL DEFAULT 0,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0,"
+    "  cpu_time_ms INTEGER NOT NULL DEFAULT 0,"
+    "  PRIMARY KEY (job_id, attempt)"
+    ") WITHOUT ROWID;"
+    "CREATE INDEX attempts_running ON attempts (job_id) WHERE state = 1;"
+    "CREATE TABLE outputs ("
+    "  job_id INTEGER NOT NULL,"
+    "  stream INTEGER NOT NULL," /* cohort_stream_t */
+    "  data BLOB NOT NULL,"
+    "  truncated INTEGER NOT NULL,"
+    "  PRIMARY KEY (job_id, stream)"
+    ");"
+    "CREATE TABLE workers ("
+    "  name TEXT PRIMARY KEY,"
+    "  state INTEGER NOT NULL," /* up or draining, as an operator left it */
+    "  cpus INTEGER NOT NULL,"
+    "  mem INTEGER NOT NULL,"
+    "  labels BLOB NOT NULL," /* KEY=VALUE entries, NUL-terminated */
+    "  last_seen INTEGER NOT NULL"
+    ");";
+
+/* migrations[v] brings a database at version v to version v + 1. */
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1};
+
+int store_fail(struct store *st, const char *what)
+{
+    snprintf(st->error, sizeof st->error, "%s: %s", what, sqlite3_errmsg(st->db));
+    return COHORT_EIO;
+}
+
+const char *store_last_error(const struct store *st)
+{
+    return st->error;
+}
+
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id)
+{
+    sqlite3_stmt *stmt = st->stmts[id];
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+    return stmt;
+}
+
+void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    sqlite3_bind_text(stmt, index, text ? text : "", -1, SQLITE_STATIC);
+}
+
+/* Run a statement that returns no rows. Returns 0 or COHORT_EIO (error recorded). */
+static int exec_simple(struct store *st, enum stmt_id id, const char *what)
+{
+    sqlite3_stmt *stmt = store_stmt(st, id);
+    int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : store_fail(st, what);
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+int store_begin_write(struct store *st)
+{
+    if (st->in_transaction)
+        return st->poisoned ? COHORT_EIO : 0;
+    if (exec_simple(st, STMT_BEGIN, "cannot begin a transaction") < 0)
+        return COHORT_EIO;
+    st->in_transaction = true;
+    st->poisoned = false;
+    return 0;
+}
+
+int store_step_write(struct store *st, sqlite3_stmt *stmt)
+{
+    int rc = sqlite3_step(stmt);
+    if (rc == SQLITE_DONE || rc == SQLITE_ROW) {
+        sqlite3_reset(stmt);
+        return 0;
+    }
+    store_fail(st, "cannot write to the database");
+    sqlite3_reset(stmt);
+    st->poisoned = true;
+    return COHORT_EIO;
+}
+
+void store_poison(struct store *st, const char *why)
+{
+    if (store_begin_write(st) == 0 || st->in_transaction)
+        st->poisoned = true;
+    snprintf(st->error, sizeof st->error, "%s", why);
+}
+
+bool store_in_transaction(const struct store *st)
+{
+    return st->in_transaction;
+}
+
+int store_commit(struct store *st)
+{
+    int rc = 0;
+
+    if (!st->in_transaction)
+        return 0;
+    if (st->poisoned || exec_simple(st, STMT_COMMIT, "cannot commit") < 0) {
+        rc = COHORT_EIO;
+        /* SQLite may have rolled back already (on a full disk, for one); then ROLLBACK
+         * fails harmlessly */
+        if (!sqlite3_get_autocommit(st->db)) {
+            sqlite3_stmt *rollback = store_stmt(st, STMT_ROLLBACK);
+            sqlite3_step(rollback);
+            sqlite3_reset(rollback);
+        }
+    }
+    st->in_transaction = false;
+    st->poisoned = false;
+    return rc;
+}
+
+/* Run SQL text (pragmas, schema) that returns no rows we need. */
+static int exec_text(struct store *st, const char *sql, const char *what)
+{
+    char *message = NULL;
+    if (sqlite3_exec(st->db, sql, NULL, NULL, &message) == SQLITE_OK)
+        return 0;
+    snprintf(st->error, sizeof st->error, "%s: %s", what, message ? message : "unknown error");
+    sqlite3_free(message);
+    return COHORT_EIO;
+}
+
+static int read_user_version(struct store *st, int *version)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = COHORT_EIO;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = store_fail(st, "cannot read the schema version");
+        goto done;
+    }
+    *version = sqlite3_column_int(stmt, 0);
+    rc = 0;
+done:
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Bring the schema to STORE_SCHEMA_VERSION, one version per transaction. */
+static int migrate(struct store *st)
+{
+    int version = 0;
+    int rc = read_user_version(st, &version);
+
+    if (rc < 0)
+        return rc;
+    if (version > STORE_SCHEMA_VERSION) {
+        snprintf(st->error, sizeof st->error,
+                 "the database has schema version %d, newer than this program knows (%d)", version,
+                 STORE_SCHEMA_VERSION);
+        return COHORT_EIO;
+    }
+    for (; version < STORE_SCHEMA_VERSION; version++) {
+        char set_version[64];
+        snprintf(set_version, sizeof set_version, "PRAGMA user_version = %d;", version + 1);
+        if ((rc = exec_text(st, "BEGIN IMMEDIATE", "cannot begin the migration")) < 0)
+            return rc;
+        if ((rc = exec_text(st, migrations[version], "cannot migrate the schema")) < 0 ||
+            (rc = exec_text(st, set_version, "cannot migrate the schema")) < 0 ||
+            (rc = exec_text(st, "COMMIT", "cannot commit the migration")) < 0) {
+            sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+static int prepare_all(struct store *st)
+{
+    for (int i = 0; i < STMT_COUNT; i++) {
+        if (sqlite3_prepare_v3(st->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &st->stmts[i],
+                               NULL) != SQLITE_OK)
+            return store_fail(st, "cannot prepare a statement");
+    }
+    return 0;
+}
+
+int store_open(struct store **out, const char *path, char *err, size_t err_len)
+{
+    struct store *st = calloc(1, sizeof(*st));
+    int rc = COHORT_EIO;
+
+    *out = NULL;
+    if (!st) {
+        snprintf(err, err_len, "%s: out of memory", path);
+        return COHORT_ENOMEM;
+    }
+    if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        store_fail(st, "cannot open the database");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
+    sqlite3_extended_result_codes(st->db, 1);
+    if ((rc = exec_text(st, "PRAGMA journal_mode = WAL", "cannot use WAL mode")) < 0 ||
+        (rc = exec_text(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous")) < 0 ||
+        (rc = exec_text(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store")) < 0 ||
+        /* a huge submission grows the WAL; give the space back after checkpoints */
+        (rc = exec_text(st, "PRAGMA journal_size_limit = 67108864",
+                        "cannot set journal_size_limit")) < 0 ||
+        (rc = migrate(st)) < 0 || (rc = prepare_all(st)) < 0)
+        goto fail;
+    *out = st;
+    return 0;
+fail:
+    snprintf(err, err_len, "%s: %s", path, st->error);
+    store_close(st);
+    return rc;
+}
+
+void store_close(struct store *st)
+{
+    if (!st)
+        return;
+    if (st->db && !sqlite3_get_autocommit(st->db))
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    for (int i = 0; i < STMT_COUNT; i++)
+        sqlite3_finalize(st->stmts[i]);
+    sqlite3_close(st->db);
+    free(st);
+}

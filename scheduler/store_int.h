@@ -1,0 +1,66 @@
+/* store_int.h — what the store's files share: the connection and its cached statements. */
+#ifndef COHORT_SCHED_STORE_INT_H
+#define COHORT_SCHED_STORE_INT_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+enum stmt_id {
+    STMT_BEGIN,
+    STMT_COMMIT,
+    STMT_ROLLBACK,
+    STMT_SPEC_INSERT,
+    STMT_JOB_INSERT,
+    STMT_JOB_DISPATCH,
+    STMT_ATTEMPT_INSERT,
+    STMT_JOB_STARTED,
+    STMT_ATTEMPT_STARTED,
+    STMT_JOB_END,
+    STMT_ATTEMPT_END,
+    STMT_JOB_REQUEUE,
+    STMT_JOB_CANCEL,
+    STMT_OUTPUT_PUT,
+    STMT_OUTPUT_GET,
+    STMT_JOB_GET,
+    STMT_JOB_GET_STDIN,
+    STMT_JOB_BRIEF,
+    STMT_ATTEMPTS_GET,
+    STMT_COUNT_STATES,
+    STMT_LOAD_PENDING,
+    STMT_LOAD_RUNNING,
+    STMT_WORKER_SAVE,
+    STMT_WORKER_DRAINING,
+    STMT_WORKER_LAST_SEEN,
+    STMT_LOAD_WORKERS,
+    /* one listing statement per job state, stepped side by side to merge by id */
+    STMT_LIST_BY_STATE,
+    STMT_COUNT = STMT_LIST_BY_STATE + COHORT_JOB_STATE_COUNT,
+};
+
+struct store {
+    sqlite3 *db;
+    sqlite3_stmt *stmts[STMT_COUNT]; /* prepared once at open */
+    bool in_transaction;             /* BEGIN done, COMMIT not yet */
+    bool poisoned;                   /* a write of this transaction failed */
+    char error[256];                 /* last error, as a sentence */
+};
+
+/* The cached statement id, reset and with its bindings cleared. */
+sqlite3_stmt *store_stmt(struct store *st, enum stmt_id id);
+
+/* Open the write transaction if it is not open yet. Returns 0 or COHORT_EIO. */
+int store_begin_write(struct store *st);
+
+/* Step a write statement to its end and reset it. On failure records the error, poisons
+ * the transaction and returns COHORT_EIO. */
+int store_step_write(struct store *st, sqlite3_stmt *stmt);
+
+/* Record a failure of what (e.g. "cannot read jobs") with SQLite's message; returns
+ * COHORT_EIO. */
+int store_fail(struct store *st, const char *what);
+
+/* Bind a NUL-terminated string (copied by SQLite only if needed: valid until the step). */
+void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
+
+#endif

@@ -1,0 +1,188 @@
+/* worker_api.c — messages from workers: registration, heartbeats, job starts and results. */
+#include <string.h>
+
+#include "clock.h"
+#include "hmap.h"
+#include "log.h"
+#include "sched_int.h"
+
+/* The row that keeps what is known of w across restarts. */
+static void save_worker(struct sched *s, const struct worker *w)
+{
+    struct worker_row row = {.name = w->name,
+                             .draining = w->draining,
+                             .cpus = w->cpus,
+                             .mem = w->mem,
+                             .n_labels = w->n_labels,
+                             .labels = w->labels,
+                             .last_seen = w->last_seen};
+    store_worker_save(s->store, &row);
+}
+
+void worker_lost(struct sched *s, struct worker *w, const char *cause)
+{
+    log_warn("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
+    while (w->attempts)
+        if (lifecycle_requeue(s, w->attempts, cause, true) < 0) {
+            /* the turn is rolled back and reloaded: what is left is retried next sweep */
+            break;
+        }
+    workers_disconnect(s->workers, w);
+    store_worker_set_last_seen(s->store, w->name, w->last_seen);
+    s->dispatch_wanted = true;
+}
+
+/* A message came from w: it is alive; a worker that was suspect may take work again. */
+static void heard_from(struct sched *s, struct worker *w)
+{
+    bool was_suspect = w->suspect;
+    workers_heard(s->workers, w, clock_now_ms(), clock_mono_ms());
+    if (was_suspect)
+        s->dispatch_wanted = true;
+}
+
+static bool valid_registration(const struct msg_register *reg, char *why, size_t why_len)
+{
+    if (!reg->name[0] || strlen(reg->name) > 255) {
+        snprintf(why, why_len, "its name is empty or longer than 255 bytes");
+        return false;
+    }
+    if (reg->mem > INT64_MAX) {
+        snprintf(why, why_len, "its memory size is out of range");
+        return false;
+    }
+    for (uint32_t i = 0; i < reg->n_labels; i++)
+        if (!reg->labels[i].key[0] || strchr(reg->labels[i].key, '=')) {
+            snprintf(why, why_len, "label key '%s' is empty or holds '='", reg->labels[i].key);
+            return false;
+        }
+    return true;
+}
+
+/* Bring the worker's attempts and ours in line: what it runs and we expect is adopted, what
+ * it runs and we do not expect is killed, what we expect and it does not run is requeued. */
+static void reconcile(struct sched *s, struct worker *w, const struct msg_register *reg)
+{
+    struct hmap listed;
+
+    hmap_init(&listed, PROTO_MAX_RUNNING);
+    for (uint32_t i = 0; i < reg->n_running; i++) {
+        const struct job_attempt *ja = &reg->running[i];
+        struct attempt *a = workers_attempt(s->workers, ja->job_id);
+        bool expected = a && a->worker == w && a->number == ja->attempt;
+        struct msg kill = {.type = MSG_KILL};
+        kill.u.kill = (struct msg_kill){ja->job_id, ja->attempt, COHORT_JOB_FAILED};
+        if (expected) {
+            /* a failed put only means this one is requeued below: safe, never wrong */
+            hmap_put(&listed, ja->job_id, a);
+            if (!a->cancelled)
+                continue;
+            /* cancelled while the worker was away: the KILL could not be sent then */
+            kill.u.kill.state = COHORT_JOB_CANCELLED;
+        } else {
+            log_info("worker %s runs job %llu attempt %u, which is not expected there: "
+                     "killing it",
+                     w->name, (unsigned long long)ja->job_id, ja->attempt);
+        }
+        sched_send_worker(s, w, &kill, OUTBOX_WORKER, ja->job_id, ja->attempt);
+    }
+    struct attempt *a = w->attempts;
+    while (a) {
+        struct attempt *next = a->next;
+        if (!hmap_get(&listed, a->job_id, NULL, NULL) &&
+            lifecycle_requeue(s, a, "no longer runs it", true) < 0)
+            break;
+        a = next;
+    }
+    hmap_free(&listed);
+}
+
+void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
+                        struct worker *sender, const struct msg *m)
+{
+    const struct msg_register *reg = &m->u.reg;
+    struct worker *w = workers_by_name(s->workers, reg->name);
+    char why[320];
+    int rc;
+
+    if (!valid_registration(reg, why, sizeof why)) {
+        log_warn("refused a worker registration: %s", why);
+        return;
+    }
+    if (!w && (rc = workers_add(s->workers, &w, reg->name, reg->cpus, reg->mem, NULL, 0)) < 0) {
+        log_error("refused worker %s: %s", reg->name,
+                  rc == COHORT_ETOOBIG ? "too many workers are known" : "out of memory");
+        return;
+    }
+    /* the peer may have been registered under another name before */
+    struct worker *previous = workers_by_peer(s->workers, peer, peer_len);
+    if (previous && previous != w)
+        worker_lost(s, previous, "registered again under another name");
+    if (w->instance_id[0] && strcmp(w->instance_id, reg->instance_id) != 0)
+        log_info("worker %s restarted (instance %s, was %s)", w->name, reg->instance_id,
+                 w->instance_id);
+    if (workers_connect(s->workers, w, peer, peer_len, reg->instance_id, reg->cpus, reg->mem,
+                        reg->labels, reg->n_labels) < 0) {
+        log_error("cannot register worker %s: out of memory", reg->name);
+        return;
+    }
+    workers_heard(s->workers, w, clock_now_ms(), clock_mono_ms());
+    struct msg welcome = {.type = MSG_WELCOME};
+    welcome.u.welcome = (struct msg_welcome){s->config.heartbeat_ms, s->config.lease_ms};
+    sched_send_worker(s, w, &welcome, OUTBOX_WORKER, 0, 0);
+    reconcile(s, w, reg);
+    save_worker(s, w);
+    s->dispatch_wanted = true;
+    log_info("worker %s registered: %u cpus, %llu bytes, %u jobs running", w->name, w->cpus,
+             (unsigned long long)w->mem, w->n_running);
+}
+
+void worker_on_heartbeat(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                         const struct msg *m)
+{
+    struct msg beat = {.type = MSG_HEARTBEAT};
+    heard_from(s, w);
+    sched_send_worker(s, w, &beat, OUTBOX_WORKER, 0, 0);
+}
+
+/* The attempt (job_id, number) when it is current and runs on w, else NULL. */
+static struct attempt *current_attempt(struct sched *s, struct worker *w, uint64_t job_id,
+                                       uint32_t number)
+{
+    struct attempt *a = workers_attempt(s->workers, job_id);
+    return a && a->worker == w && a->number == number ? a : NULL;
+}
+
+void worker_on_started(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                       const struct msg *m)
+{
+    const struct msg_job_started *started = &m->u.started;
+    heard_from(s, w);
+    if (current_attempt(s, w, started->job_id, started->attempt))
+        store_job_started(s->store, started->job_id, started->attempt, started->started_at);
+}
+
+void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                      const struct msg *m)
+{
+    const struct msg_job_result *result = &m->u.result;
+    struct attempt *a = current_attempt(s, w, result->job_id, result->attempt);
+
+    heard_from(s, w);
+    if (a && lifecycle_finish(s, a, result) < 0)
+        return; /* not stored: no ack, so the worker sends it again */
+    if (!a)
+        log_debug("job %llu attempt %u: stale or repeated result from %s, acknowledged",
+                  (unsigned long long)result->job_id, result->attempt, w->name);
+    /* acknowledged in every case once committed: a stale result changes nothing */
+    struct msg ack = {.type = MSG_RESULT_ACK};
+    ack.u.result_ack = (struct msg_kill){result->job_id, result->attempt, result->state};
+    sched_send_worker(s, w, &ack, OUTBOX_WORKER, result->job_id, result->attempt);
+}
+
+void worker_on_goodbye(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                       const struct msg *m)
+{
+    w->last_seen = clock_now_ms();
+    worker_lost(s, w, "stopped");
+}

@@ -1,0 +1,335 @@
+/* workers.c — the worker registry: who is connected, what each one runs, and leases. */
+#include "workers.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cohort.h"
+#include "hmap.h"
+#include "log.h"
+
+struct workers {
+    struct hmap by_name;     /* every known worker */
+    struct hmap by_peer;     /* connected workers by routing id */
+    struct hmap attempts;    /* running attempts by job id */
+    struct match_pool *pool; /* workers that may take work now */
+};
+
+struct peer_key {
+    const uint8_t *bytes;
+    size_t len;
+};
+
+static bool name_matches(const void *value, const void *arg)
+{
+    return strcmp(((const struct worker *)value)->name, arg) == 0;
+}
+
+static bool peer_matches(const void *value, const void *arg)
+{
+    const struct worker *w = value;
+    const struct peer_key *key = arg;
+    return w->peer_len == key->len && memcmp(w->peer, key->bytes, key->len) == 0;
+}
+
+static uint64_t name_hash(const char *name)
+{
+    return hmap_hash_bytes(name, strlen(name));
+}
+
+int workers_create(struct workers **out, size_t max_workers)
+{
+    struct workers *ws = calloc(1, sizeof(*ws));
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    if (!ws)
+        return rc;
+    hmap_init(&ws->by_name, max_workers);
+    hmap_init(&ws->by_peer, max_workers);
+    hmap_init(&ws->attempts, SIZE_MAX);
+    if ((rc = match_create(&ws->pool, max_workers)) < 0) {
+        workers_destroy(ws);
+        return rc;
+    }
+    *out = ws;
+    return 0;
+}
+
+static void worker_free(struct worker *w)
+{
+    free(w->name);
+    free(w->instance_id);
+    free(w->labels);
+    free(w);
+}
+
+void workers_destroy(struct workers *ws)
+{
+    if (!ws)
+        return;
+    workers_detach_all(ws);
+    size_t pos = 0;
+    struct worker *w;
+    while ((w = hmap_next(&ws->by_name, &pos)))
+        worker_free(w);
+    hmap_free(&ws->by_name);
+    hmap_free(&ws->by_peer);
+    hmap_free(&ws->attempts);
+    match_destroy(ws->pool);
+    free(ws);
+}
+
+struct worker *workers_by_name(const struct workers *ws, const char *name)
+{
+    return hmap_get(&ws->by_name, name_hash(name), name_matches, name);
+}
+
+struct worker *workers_by_peer(const struct workers *ws, const uint8_t *peer, size_t peer_len)
+{
+    struct peer_key key = {peer, peer_len};
+    return hmap_get(&ws->by_peer, hmap_hash_bytes(peer, peer_len), peer_matches, &key);
+}
+
+struct worker *workers_next(const struct workers *ws, size_t *pos)
+{
+    return hmap_next(&ws->by_name, pos);
+}
+
+size_t workers_count(const struct workers *ws)
+{
+    return ws->by_name.count;
+}
+
+struct match_pool *workers_pool(const struct workers *ws)
+{
+    return ws->pool;
+}
+
+uint8_t workers_state(const struct worker *w)
+{
+    if (!w->connected)
+        return COHORT_WORKER_DOWN;
+    return w->draining ? COHORT_WORKER_DRAINING : COHORT_WORKER_UP;
+}
+
+/* Put w in the dispatch pool, or take it out, as its state says; refresh its free room. */
+static void update_pool(struct workers *ws, struct worker *w)
+{
+    bool eligible = w->connected && !w->draining && !w->suspect;
+    uint32_t free_cpus = w->cpus > w->cpus_used ? w->cpus - w->cpus_used : 0;
+    uint64_t free_mem = w->mem > w->mem_used ? w->mem - w->mem_used : 0;
+    bool in_pool = match_contains(ws->pool, &w->slot);
+
+    match_update(ws->pool, &w->slot, free_cpus, free_mem);
+    /* the pool is sized for every worker, so inserting cannot fail */
+    if (eligible && !in_pool)
+        match_insert(ws->pool, &w->slot);
+    else if (!eligible && in_pool)
+        match_remove(ws->pool, &w->slot);
+}
+
+/* Copy labels and their strings into one allocation. */
+static struct label *copy_labels(const struct label *labels, uint32_t n)
+{
+    size_t size = n * sizeof(struct label) + 1;
+    for (uint32_t i = 0; i < n; i++)
+        size += strlen(labels[i].key) + strlen(labels[i].value) + 2;
+    struct label *copy = malloc(size);
+    if (!copy)
+        return NULL;
+    char *next = (char *)(copy + n);
+    for (uint32_t i = 0; i < n; i++) {
+        copy[i].key = next;
+        next = stpcpy(next, labels[i].key) + 1;
+        copy[i].value = next;
+        next = stpcpy(next, labels[i].value) + 1;
+    }
+    return copy;
+}
+
+int workers_add(struct workers *ws, struct worker **out, const char *name, uint32_t cpus,
+                uint64_t mem, const struct label *labels, uint32_t n_labels)
+{
+    struct worker *w = calloc(1, sizeof(*w));
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    if (!w || !(w->name = strdup(name)) || !(w->instance_id = strdup("")) ||
+        !(w->labels = copy_labels(labels, n_labels)))
+        goto fail;
+    w->n_labels = n_labels;
+    w->cpus = cpus;
+    w->mem = mem;
+    w->slot.owner = w;
+    w->slot.pos = SIZE_MAX;
+    if ((rc = hmap_put(&ws->by_name, name_hash(name), w)) < 0)
+        goto fail;
+    *out = w;
+    return 0;
+fail:
+    if (w)
+        worker_free(w);
+    return rc;
+}
+
+int workers_connect(struct workers *ws, struct worker *w, const uint8_t *peer, size_t peer_len,
+                    const char *instance_id, uint32_t cpus, uint64_t mem,
+                    const struct label *labels, uint32_t n_labels)
+{
+    char *instance_copy = strdup(instance_id);
+    struct label *labels_copy = copy_labels(labels, n_labels);
+    int rc = COHORT_ENOMEM;
+
+    if (!instance_copy || !labels_copy || peer_len > WORKER_PEER_MAX)
+        goto fail;
+    /* a peer that was another worker's (cannot happen with ZeroMQ's ids) loses it */
+    struct worker *previous = workers_by_peer(ws, peer, peer_len);
+    if (previous && previous != w)
+        workers_disconnect(ws, previous);
+    if (w->connected)
+        workers_disconnect(ws, w);
+    memcpy(w->peer, peer, peer_len);
+    w->peer_len = peer_len;
+    if ((rc = hmap_put(&ws->by_peer, hmap_hash_bytes(peer, peer_len), w)) < 0)
+        goto fail;
+    free(w->instance_id);
+    free(w->labels);
+    w->instance_id = instance_copy;
+    w->labels = labels_copy;
+    w->n_labels = n_labels;
+    w->cpus = cpus;
+    w->mem = mem;
+    w->connected = true;
+    w->suspect = false;
+    update_pool(ws, w);
+    return 0;
+fail:
+    if (!w->connected)
+        w->peer_len = 0;
+    free(instance_copy);
+    free(labels_copy);
+    return rc;
+}
+
+void workers_disconnect(struct workers *ws, struct worker *w)
+{
+    if (w->connected) {
+        struct peer_key key = {w->peer, w->peer_len};
+        hmap_remove(&ws->by_peer, hmap_hash_bytes(w->peer, w->peer_len), peer_matches, &key);
+    }
+    w->connected = false;
+    w->suspect = false;
+    w->peer_len = 0;
+    update_pool(ws, w);
+}
+
+void workers_set_draining(struct workers *ws, struct worker *w, bool draining)
+{
+    w->draining = draining;
+    update_pool(ws, w);
+}
+
+void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t now_mono)
+{
+    w->last_seen = now_ms;
+    w->last_heard_mono = now_mono;
+    if (w->suspect) {
+        w->suspect = false;
+        log_info("worker %s is heard from again", w->name);
+        update_pool(ws, w);
+    }
+}
+
+int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, uint64_t job_id,
+                   uint32_t number, uint32_t cpus, uint64_t mem)
+{
+    struct attempt *a = calloc(1, sizeof(*a));
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    if (!a)
+        return rc;
+    *a = (struct attempt){.job_id = job_id,
+                          .number = number,
+                          .cpus = cpus,
+                          .mem = mem,
+                          .worker = w,
+                          .next = w->attempts};
+    if ((rc = hmap_put(&ws->attempts, job_id, a)) < 0) {
+        free(a);
+        return rc;
+    }
+    if (w->attempts)
+        w->attempts->prev = a;
+    w->attempts = a;
+    w->cpus_used += cpus;
+    w->mem_used += mem;
+    w->n_running++;
+    update_pool(ws, w);
+    *out = a;
+    return 0;
+}
+
+void workers_detach(struct workers *ws, struct attempt *a)
+{
+    struct worker *w = a->worker;
+
+    hmap_remove(&ws->attempts, a->job_id, NULL, NULL);
+    if (a->prev)
+        a->prev->next = a->next;
+    else
+        w->attempts = a->next;
+    if (a->next)
+        a->next->prev = a->prev;
+    w->cpus_used -= a->cpus;
+    w->mem_used -= a->mem;
+    w->n_running--;
+    update_pool(ws, w);
+    free(a);
+}
+
+void workers_detach_all(struct workers *ws)
+{
+    size_t pos = 0;
+    struct worker *w;
+    while ((w = hmap_next(&ws->by_name, &pos)))
+        while (w->attempts)
+            workers_detach(ws, w->attempts);
+}
+
+struct attempt *workers_attempt(const struct workers *ws, uint64_t job_id)
+{
+    return hmap_get(&ws->attempts, job_id, NULL, NULL);
+}
+
+void workers_extend_leases(struct workers *ws, int64_t ms)
+{
+    size_t pos = 0;
+    struct worker *w;
+    while ((w = hmap_next(&ws->by_name, &pos)))
+        w->last_heard_mono += ms;
+}
+
+size_t workers_sweep(struct workers *ws, int64_t now, int64_t suspect_ms, int64_t lease_ms,
+                     void (*on_lost)(void *arg, struct worker *w), void *arg)
+{
+    size_t pos = 0, lost = 0;
+    struct worker *w;
+
+    while ((w = hmap_next(&ws->by_name, &pos))) {
+        int64_t silence = now - w->last_heard_mono;
+        if (!w->connected && !w->attempts)
+            continue;
+        if (silence > lease_ms) {
+            on_lost(arg, w);
+            lost++;
+        } else if (w->connected && !w->suspect && silence > suspect_ms) {
+            log_warn("worker %s is silent for %lld ms: no new jobs for it", w->name,
+                     (long long)silence);
+            w->suspect = true;
+            update_pool(ws, w);
+        }
+    }
+    return lost;
+}

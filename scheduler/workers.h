@@ -1,0 +1,124 @@
+/* workers.h — the worker registry: who is connected, what each one runs, and leases. */
+#ifndef COHORT_SCHED_WORKERS_H
+#define COHORT_SCHED_WORKERS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+#include "proto.h"
+
+#define WORKER_PEER_MAX 255 /* a ZeroMQ routing id is at most this long */
+
+struct attempt;
+
+/* One worker, known by name; connected while it has a live registration. */
+struct worker {
+    char *name;                    /* owned */
+    char *instance_id;             /* owned; "" until it registers */
+    uint8_t peer[WORKER_PEER_MAX]; /* routing id of its connection, while connected */
+    size_t peer_len;
+    bool connected; /* registered and not lost since */
+    bool draining;  /* an operator stopped dispatch to it (persisted) */
+    bool suspect;   /* silent for several heartbeats: no new work */
+    uint32_t cpus;
+    uint64_t mem;
+    struct label *labels; /* owned, with their strings, in one allocation */
+    uint32_t n_labels;
+    int64_t last_seen;       /* wall-clock ms of its last message */
+    int64_t last_heard_mono; /* monotonic ms of its last message, for leases */
+    uint32_t cpus_used;      /* reserved by the attempts below */
+    uint64_t mem_used;
+    uint32_t n_running;
+    struct attempt *attempts; /* attempts holding resources here */
+    struct match_slot slot;   /* its place in the dispatch pool */
+};
+
+/* A job's current attempt, holding cpus and memory on its worker until its result is
+ * stored or the worker is lost. */
+struct attempt {
+    uint64_t job_id;
+    uint32_t number; /* the attempt number, 1 for the first run */
+    uint32_t cpus;
+    uint64_t mem;
+    bool cancelled; /* the user cancelled the job while this ran */
+    struct worker *worker;
+    struct attempt *prev, *next; /* in worker->attempts */
+};
+
+struct workers;
+
+/* Create an empty registry for at most max_workers workers and as many attempts as jobs
+ * may run. Returns 0 or COHORT_ENOMEM. */
+int workers_create(struct workers **out, size_t max_workers);
+
+/* Free every worker and attempt. NULL is a no-op. */
+void workers_destroy(struct workers *ws);
+
+/* Look a worker up; NULL when unknown. */
+struct worker *workers_by_name(const struct workers *ws, const char *name);
+struct worker *workers_by_peer(const struct workers *ws, const uint8_t *peer, size_t peer_len);
+
+/* Walk all workers: start with *pos = 0; NULL at the end. The registry may change only
+ * through workers_disconnect and workers_detach during the walk. */
+struct worker *workers_next(const struct workers *ws, size_t *pos);
+
+/* Number of known workers (down ones included). */
+size_t workers_count(const struct workers *ws);
+
+/* Add a worker that is not connected (yet), with what is known of it (labels are copied;
+ * NULL when n_labels is 0). Returns 0, COHORT_ETOOBIG when the registry is full, or
+ * COHORT_ENOMEM. */
+int workers_add(struct workers *ws, struct worker **out, const char *name, uint32_t cpus,
+                uint64_t mem, const struct label *labels, uint32_t n_labels);
+
+/* Connect w through peer with what it announced; it becomes eligible for work unless
+ * draining. Returns 0 or COHORT_ENOMEM (w is then unchanged, or disconnected). */
+int workers_connect(struct workers *ws, struct worker *w, const uint8_t *peer, size_t peer_len,
+                    const char *instance_id, uint32_t cpus, uint64_t mem,
+                    const struct label *labels, uint32_t n_labels);
+
+/* The worker is gone: no connection, no new work. Its attempts stay until detached. */
+void workers_disconnect(struct workers *ws, struct worker *w);
+
+/* An operator's drain or resume. */
+void workers_set_draining(struct workers *ws, struct worker *w, bool draining);
+
+/* A message came from w: refresh its times and clear suspicion. */
+void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t now_mono);
+
+/* cohort_worker_state_t of w: down, draining or up. */
+uint8_t workers_state(const struct worker *w);
+
+/* Start an attempt on w, reserving its cpus and memory. Returns 0, COHORT_ETOOBIG or
+ * COHORT_ENOMEM; the job must not have an attempt already. */
+int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, uint64_t job_id,
+                   uint32_t number, uint32_t cpus, uint64_t mem);
+
+/* End an attempt: free it and release its resources. */
+void workers_detach(struct workers *ws, struct attempt *a);
+
+/* Detach every attempt (before reloading them from the database). */
+void workers_detach_all(struct workers *ws);
+
+/* The current attempt of a job, or NULL when it runs nowhere. */
+struct attempt *workers_attempt(const struct workers *ws, uint64_t job_id);
+
+/* The dispatch pool: slots of the workers that can take work now. */
+struct match_pool *workers_pool(const struct workers *ws);
+
+/* Add ms to every worker's lease: the scheduler itself did not listen for that long (a
+ * long turn, or start-up), so that time is nobody's silence. */
+void workers_extend_leases(struct workers *ws, int64_t ms);
+
+/*
+ * Apply leases at monotonic time now: a connected worker silent for more than suspect_ms
+ * gets no new work; any worker silent for more than lease_ms that is connected or still
+ * holds attempts is passed to on_lost (which must disconnect it and detach its attempts).
+ * Returns the number of workers lost.
+ */
+size_t workers_sweep(struct workers *ws, int64_t now, int64_t suspect_ms, int64_t lease_ms,
+                     void (*on_lost)(void *arg, struct worker *w), void *arg);
+
+#endif

@@ -1,0 +1,336 @@
+/* test_store.c — the scheduler's database: schema, consecutive ids, reopening, transitions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "cohort.h"
+#include "store.h"
+
+struct fixture {
+    char dir[64];
+    char path[128];
+    struct store *st;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    char err[256];
+
+    snprintf(f->dir, sizeof f->dir, "/tmp/cohort-test-store-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->path, sizeof f->path, "%s/cohort.db", f->dir);
+    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char command[160];
+
+    store_close(f->st);
+    snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
+    assert_int_equal(system(command), 0);
+    free(f);
+    return 0;
+}
+
+static void reopen(struct fixture *f)
+{
+    char err[256];
+    store_close(f->st);
+    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
+}
+
+/* Run one SQL statement on the database file directly, returning its first integer. */
+static int64_t raw_query(const char *path, const char *sql)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+    int64_t value = -1;
+
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+    return value;
+}
+
+/* The first text column of one SQL statement's first row (copied into out). */
+static void raw_text(const char *path, const char *sql, char *out, size_t out_len)
+{
+    sqlite3 *db = NULL;
+    sqlite3_stmt *stmt = NULL;
+
+    out[0] = '\0';
+    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        snprintf(out, out_len, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+    sqlite3_close(db);
+}
+
+static const char *test_argv[] = {"/bin/echo", "hello", "", "world"};
+static const char *test_env[] = {"A=1", "B=two"};
+
+static struct job_spec make_spec(bool is_array, uint32_t first, uint32_t last)
+{
+    return (struct job_spec){.name = "test",
+                             .user = "alice",
+                             .cpus = 2,
+                             .mem = 1 << 20,
+                             .time_limit = 60,
+                             .priority = 3,
+                             .retries = 1,
+                             .cwd = "/tmp",
+                             .stdin_data = (const uint8_t *)"in\0put",
+                             .stdin_len = 6,
+                             .argc = 4,
+                             .argv = test_argv,
+                             .envc = 2,
+                             .env = test_env,
+                             .is_array = is_array,
+                             .array_first = first,
+                             .array_last = last};
+}
+
+static void test_fresh_db_has_current_schema(void **state)
+{
+    struct fixture *f = *state;
+    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    char mode[16];
+    raw_text(f->path, "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
+}
+
+static void test_array_ids_are_consecutive_and_survive_reopen(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(true, 5, 1004);
+    struct job_record rec;
+    uint64_t first = 0;
+    uint64_t counts[COHORT_JOB_STATE_COUNT];
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 1000, 1700000000000), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_true(first >= 1);
+    assert_int_equal(raw_query(f->path, "SELECT max(id) - min(id) + 1 FROM jobs"), 1000);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 1000);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM specs"), 1);
+
+    reopen(f);
+    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_job_get(f->st, first + 999, true, &rec), 0);
+    assert_int_equal(rec.info.id, first + 999);
+    assert_int_equal(rec.info.array_index, 1004);
+    assert_string_equal(rec.info.name, "test");
+    assert_string_equal(rec.info.user, "alice");
+    assert_int_equal(rec.info.state, COHORT_JOB_PENDING);
+    assert_int_equal(rec.info.cpus, 2);
+    assert_int_equal(rec.info.mem, 1 << 20);
+    assert_int_equal(rec.info.priority, 3);
+    assert_int_equal(rec.info.argc, 4);
+    for (int i = 0; i < 4; i++)
+        assert_string_equal(rec.info.argv[i], test_argv[i]);
+    assert_int_equal(rec.info.envc, 2);
+    assert_string_equal(rec.info.env[1], "B=two");
+    assert_int_equal(rec.stdin_len, 6);
+    assert_memory_equal(rec.stdin_data, "in\0put", 6);
+    assert_int_equal(rec.info.submitted_at, 1700000000000);
+    job_record_free(&rec);
+    assert_int_equal(store_job_get(f->st, first + 1000, false, &rec), COHORT_ENOENT);
+    assert_int_equal(store_count_states(f->st, counts), 0);
+    assert_int_equal(counts[COHORT_JOB_PENDING], 1000);
+}
+
+static void test_ids_are_never_reused(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    uint64_t first = 0, again = 0;
+    char sql[128];
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 3, 1), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    store_close(f->st);
+    f->st = NULL;
+    /* the row with the largest id disappears (by hand: the scheduler never deletes) */
+    snprintf(sql, sizeof sql, "DELETE FROM jobs WHERE id = %llu RETURNING id",
+             (unsigned long long)first + 2);
+    assert_int_equal(raw_query(f->path, sql), (int64_t)first + 2);
+    reopen(f);
+    assert_int_equal(store_jobs_insert(f->st, &again, &spec, 1, 2), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_true(again > first + 2);
+}
+
+static int count_pending(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus, uint64_t mem)
+{
+    (*(int *)arg)++;
+    return 0;
+}
+
+static int find_running(void *arg, uint64_t job_id, uint32_t attempt, const char *worker,
+                        uint32_t cpus, uint64_t mem, bool cancelled)
+{
+    assert_string_equal(worker, "node1");
+    assert_int_equal(attempt, 1);
+    *(uint64_t *)arg = job_id;
+    return 0;
+}
+
+static void test_dispatch_finish_and_loads(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    struct job_record rec;
+    uint64_t first = 0, running = 0;
+    int pending = 0;
+    uint8_t *data = NULL;
+    uint32_t len = 0;
+    bool truncated = false;
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 3, 1), 0);
+    assert_int_equal(store_job_dispatch(f->st, first, 1, "node1", 10), 0);
+    assert_int_equal(store_job_dispatch(f->st, first + 1, 1, "node1", 10), 0);
+    struct run_end end = {.state = COHORT_JOB_COMPLETED,
+                          .exit_code = 0,
+                          .reason = "completed",
+                          .started_at = 11,
+                          .finished_at = 20,
+                          .cpu_time_ms = 5};
+    assert_int_equal(store_attempt_end(f->st, first + 1, 1, &end), 0);
+    assert_int_equal(store_job_end(f->st, first + 1, &end), 0);
+    assert_int_equal(
+        store_output_put(f->st, first + 1, COHORT_STREAM_STDOUT, (const uint8_t *)"out", 3, true),
+        0);
+    assert_int_equal(store_commit(f->st), 0);
+    reopen(f);
+
+    assert_int_equal(store_load_pending(f->st, count_pending, &pending), 0);
+    assert_int_equal(pending, 1);
+    assert_int_equal(store_load_running(f->st, find_running, &running), 0);
+    assert_int_equal(running, first);
+    assert_int_equal(
+        store_output_get(f->st, first + 1, COHORT_STREAM_STDOUT, &data, &len, &truncated), 0);
+    assert_int_equal(len, 3);
+    assert_true(truncated);
+    free(data);
+    assert_int_equal(
+        store_output_get(f->st, first + 1, COHORT_STREAM_STDERR, &data, &len, &truncated), 0);
+    assert_null(data);
+    assert_int_equal(store_job_get(f->st, first + 1, false, &rec), 0);
+    assert_int_equal(store_job_attempts(f->st, &rec), 0);
+    assert_int_equal(rec.info.state, COHORT_JOB_COMPLETED);
+    assert_int_equal(rec.info.n_attempt_list, 1);
+    assert_string_equal(rec.info.attempt_list[0].worker, "node1");
+    assert_int_equal(rec.info.attempt_list[0].cpu_time_ms, 5);
+    job_record_free(&rec);
+}
+
+static void test_list_merges_states_in_id_order(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    struct job_list list = {0};
+    uint64_t first = 0;
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 10, 1), 0);
+    for (uint64_t id = first; id < first + 10; id += 2)
+        assert_int_equal(store_job_dispatch(f->st, id, 1, "node1", 2), 0);
+    assert_int_equal(store_job_cancel(f->st, first + 9, "cancelled by user", 3), 0);
+    assert_int_equal(store_commit(f->st), 0);
+
+    uint32_t both = 1u << COHORT_JOB_PENDING | 1u << COHORT_JOB_RUNNING;
+    assert_int_equal(store_jobs_list(f->st, &list, both, 0, 100), 0);
+    assert_int_equal(list.n, 9);
+    for (uint32_t i = 0; i < list.n; i++)
+        assert_int_equal(list.jobs[i].id, first + i);
+    job_list_free(&list);
+    assert_int_equal(store_jobs_list(f->st, &list, both, first + 2, 3), 0);
+    assert_int_equal(list.n, 3);
+    assert_int_equal(list.jobs[0].id, first + 3);
+    assert_int_equal(list.jobs[2].id, first + 5);
+    job_list_free(&list);
+    assert_int_equal(store_jobs_list(f->st, &list, 1u << COHORT_JOB_CANCELLED, 0, 5), 0);
+    assert_int_equal(list.n, 1);
+    assert_int_equal(list.jobs[0].id, first + 9);
+    job_list_free(&list);
+}
+
+static void test_failed_turn_is_rolled_back(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    uint64_t first = 0;
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 5, 1), 0);
+    store_poison(f->st, "test");
+    assert_int_equal(store_commit(f->st), COHORT_EIO);
+    assert_false(store_in_transaction(f->st));
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
+    /* the next turn works again */
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 1, 1), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 1);
+}
+
+static int count_worker(void *arg, const struct worker_row *row)
+{
+    assert_string_equal(row->name, "node1");
+    assert_true(row->draining);
+    assert_int_equal(row->n_labels, 2);
+    assert_string_equal(row->labels[1].key, "disk");
+    assert_string_equal(row->labels[1].value, "ssd");
+    (*(int *)arg)++;
+    return 0;
+}
+
+static void test_worker_rows_keep_drain(void **state)
+{
+    struct fixture *f = *state;
+    struct label labels[] = {{"site", "lab"}, {"disk", "ssd"}};
+    struct worker_row row = {.name = "node1",
+                             .cpus = 8,
+                             .mem = 1 << 30,
+                             .n_labels = 2,
+                             .labels = labels,
+                             .last_seen = 5};
+    int n = 0;
+
+    assert_int_equal(store_worker_save(f->st, &row), 0);
+    assert_int_equal(store_worker_set_draining(f->st, "node1", true), 0);
+    assert_int_equal(store_worker_save(f->st, &row), 0); /* re-registering keeps the drain */
+    assert_int_equal(store_commit(f->st), 0);
+    reopen(f);
+    assert_int_equal(store_load_workers(f->st, count_worker, &n), 0);
+    assert_int_equal(n, 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fresh_db_has_current_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_ids_are_consecutive_and_survive_reopen, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_ids_are_never_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dispatch_finish_and_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_list_merges_states_in_id_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_turn_is_rolled_back, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_worker_rows_keep_drain, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
