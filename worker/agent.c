@@ -1,2 +1,619 @@
-/* placeholder until the real module lands */
-typedef int placeholder_unused_t;
+/* agent.c — the cohort-worker daemon: registration, heartbeats, the message table. */
+#define _GNU_SOURCE
+#include "agent.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "clock.h"
+#include "cohort.h"
+#include "held.h"
+#include "log.h"
+#include "runner.h"
+#include "spool.h"
+#include "zsock.h"
+
+#define AGENT_TICK_MS 100         /* how often heartbeats, resends and silence are checked */
+#define REGISTER_RETRY_MS 1000    /* REGISTER is resent this often until WELCOME */
+#define DEFAULT_HEARTBEAT_MS 1000 /* until a WELCOME says otherwise */
+#define DEFAULT_LEASE_MS 30000    /* idem */
+#define HEARTBEAT_MIN_MS 100      /* a WELCOME's heartbeat is clamped to this range */
+#define HEARTBEAT_MAX_MS 60000
+#define SILENT_HEARTBEATS 3        /* beats without word before the scheduler is suspect */
+#define RECONNECT_MIN_MS 5000      /* silence after which the connection is rebuilt ... */
+#define RECONNECT_HEARTBEATS 5     /* ... or this many heartbeats, whichever is longer */
+#define RESULT_WINDOW 32           /* results sent and not yet acknowledged, at most */
+#define RESULT_RESEND_MS 10000     /* an unacknowledged result is sent again after this */
+#define DROP_LOG_INTERVAL_MS 10000 /* at most one line per interval about dropped messages */
+#define SOCKET_LINGER_MS 500       /* for a GOODBYE to leave on close */
+/* how long a shutdown waits for the killed jobs to be reaped */
+#define SHUTDOWN_WAIT_MS (RUNNER_KILL_GRACE_MS + 3000)
+#define SOCKET_RECONNECT_MS 100      /* ZeroMQ's reconnect interval, doubling ... */
+#define SOCKET_RECONNECT_MAX_MS 1000 /* ... up to this */
+#define INSTANCE_ID_BYTES 16
+
+struct agent {
+    uv_loop_t *loop;
+    struct agent_config cfg;                     /* borrowed strings and labels */
+    char instance_id[2 * INSTANCE_ID_BYTES + 1]; /* random hex, new at every start */
+    void *zmq_ctx;
+    void *socket;       /* DEALER connected to cfg.scheduler; NULL while reconnecting */
+    struct zsock *link; /* socket joined to the loop */
+    struct spool *spool;
+    struct runner *runner;
+    struct held_results held; /* finished attempts awaiting RESULT_ACK */
+    struct buf out;           /* encoding scratch, capped at PROTO_MAX_MSG */
+    uv_timer_t tick;          /* every AGENT_TICK_MS */
+    bool tick_initialised;    /* the agent is freed when tick has closed */
+
+    bool welcomed;             /* WELCOME came since the last connect or REREGISTER */
+    bool ever_welcomed;        /* some scheduler accepted this worker since it started */
+    uint32_t heartbeat_ms;     /* from the last WELCOME */
+    uint32_t lease_ms;         /* from the last WELCOME */
+    int64_t last_heard;        /* clock_mono_ms of the last message from the scheduler */
+    int64_t connected_at;      /* clock_mono_ms when the socket was last opened */
+    int64_t register_sent_at;  /* clock_mono_ms of the last REGISTER sent; 0 = due */
+    int64_t heartbeat_sent_at; /* clock_mono_ms of the last HEARTBEAT sent */
+    bool silence_reported;     /* the current silence was logged */
+    bool lease_expired;        /* the current silence outlasted the lease */
+    int64_t drops_logged_at;   /* clock_mono_ms of the last line about dropped messages */
+    uint32_t drops_unlogged;   /* messages dropped since that line */
+
+    bool stopping;         /* agent_shutdown was called */
+    int64_t stop_deadline; /* clock_mono_ms after which the shutdown stops waiting */
+    agent_stopped_cb on_stopped;
+    void *stopped_arg;
+};
+
+/* ---- sending ---- */
+
+/* Send what a->out holds. Returns 0 or zsock_send's code (logged at debug level: while the
+ * scheduler is away, sends fail and are retried by the tick). */
+static int send_encoded(struct agent *a, int type)
+{
+    int rc = a->link ? zsock_send(a->link, NULL, 0, a->out.data, a->out.len) : COHORT_ECONNECT;
+
+    if (rc < 0)
+        log_debug("cannot send %s to the scheduler now (code %d)", msg_type_name(type), rc);
+    return rc;
+}
+
+static int send_msg(struct agent *a, const struct msg *m)
+{
+    int rc;
+
+    buf_reset(&a->out);
+    if ((rc = msg_encode(&a->out, m)) < 0) {
+        log_error("cannot encode a %s message (code %d)", msg_type_name(m->type), rc);
+        return rc;
+    }
+    return send_encoded(a, m->type);
+}
+
+/* Send a JOB_RESULT with the attempt's captured output, read from the spool. */
+static int send_result(struct agent *a, const struct attempt_result *res)
+{
+    int rc;
+
+    buf_reset(&a->out);
+    if ((rc = spool_result_encode(&a->out, a->spool, res)) < 0) {
+        log_error("cannot encode the result of job %" PRIu64 ".%" PRIu32 " (code %d)", res->job_id,
+                  res->attempt, rc);
+        return rc;
+    }
+    return send_encoded(a, MSG_JOB_RESULT);
+}
+
+static void send_register(struct agent *a, int64_t now)
+{
+    struct job_attempt *running = malloc(PROTO_MAX_RUNNING * sizeof(*running));
+    uint32_t n;
+
+    if (!running) {
+        log_error("out of memory building a registration");
+        return;
+    }
+    n = runner_list(a->runner, running, PROTO_MAX_RUNNING);
+    n += held_list(&a->held, running + n, PROTO_MAX_RUNNING - n);
+    struct msg m = {.type = MSG_REGISTER};
+    m.u.reg = (struct msg_register){
+        .name = a->cfg.name,
+        .instance_id = a->instance_id,
+        .cpus = a->cfg.cpus,
+        .mem = a->cfg.mem,
+        .n_labels = a->cfg.n_labels,
+        .labels = a->cfg.labels,
+        .n_running = n,
+        .running = running,
+        .version = COHORT_VERSION,
+    };
+    if (send_msg(a, &m) == 0)
+        a->register_sent_at = now;
+    free(running);
+}
+
+static void send_heartbeat(struct agent *a, int64_t now)
+{
+    struct msg m = {.type = MSG_HEARTBEAT, .u.heartbeat = {runner_count(a->runner)}};
+
+    send_msg(a, &m);
+    a->heartbeat_sent_at = now; /* a lost beat is not retried: the next one follows */
+}
+
+/* Send held results that were never sent since the last WELCOME, or not acknowledged
+ * within RESULT_RESEND_MS, keeping at most RESULT_WINDOW of them unacknowledged. */
+static void flush_results(struct agent *a, int64_t now)
+{
+    uint32_t in_flight = 0;
+    struct held_result *entry;
+
+    if (!a->welcomed || a->stopping)
+        return;
+    for (entry = a->held.first; entry; entry = entry->next)
+        in_flight += entry->sent_at && now - entry->sent_at < RESULT_RESEND_MS;
+    for (entry = a->held.first; entry && in_flight < RESULT_WINDOW; entry = entry->next) {
+        if (entry->sent_at && now - entry->sent_at < RESULT_RESEND_MS)
+            continue;
+        int rc = send_result(a, &entry->result);
+        /* when the link is down or full, the tick tries again; after a local failure the
+         * entry counts as sent, so that it is retried only after RESULT_RESEND_MS */
+        if (rc == COHORT_ETIMEDOUT || rc == COHORT_ECONNECT)
+            break;
+        entry->sent_at = now;
+        in_flight++;
+    }
+}
+
+/* ---- the connection ---- */
+
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
+                       size_t len, void *arg);
+
+/* Open a DEALER to the scheduler and join it to the loop; the worker registers anew.
+ * Returns 0, COHORT_EINVAL (bad endpoint) or COHORT_EINTERNAL, logged. */
+static int link_open(struct agent *a)
+{
+    const int linger = SOCKET_LINGER_MS, reconnect = SOCKET_RECONNECT_MS,
+              reconnect_max = SOCKET_RECONNECT_MAX_MS, immediate = 1;
+    const int64_t max_msg = PROTO_MAX_MSG;
+    void *socket = zmq_socket(a->zmq_ctx, ZMQ_DEALER);
+    int rc = COHORT_EINTERNAL;
+
+    a->connected_at = clock_mono_ms();
+    if (!socket || zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+        zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0 ||
+        zmq_setsockopt(socket, ZMQ_RECONNECT_IVL, &reconnect, sizeof reconnect) < 0 ||
+        zmq_setsockopt(socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
+        zmq_setsockopt(socket, ZMQ_IMMEDIATE, &immediate, sizeof immediate) < 0) {
+        log_error("cannot create the scheduler socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    if (zmq_connect(socket, a->cfg.scheduler) < 0) {
+        rc = COHORT_EINVAL;
+        log_error("cannot connect to scheduler endpoint '%s': %s", a->cfg.scheduler,
+                  zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    if ((rc = zsock_open(&a->link, a->loop, socket, 0, on_message, NULL, a)) < 0) {
+        log_error("cannot watch the scheduler socket (code %d)", rc);
+        goto fail;
+    }
+    a->socket = socket;
+    a->welcomed = false;
+    a->register_sent_at = 0;
+    return 0;
+fail:
+    if (socket)
+        zmq_close(socket);
+    return rc;
+}
+
+static void link_close(struct agent *a)
+{
+    zsock_close(&a->link);
+    if (a->socket)
+        zmq_close(a->socket);
+    a->socket = NULL;
+    a->welcomed = false;
+}
+
+/* The scheduler has been silent for a whole lease, so it has given this worker's attempts
+ * to others by now. This is where they will be killed; for now it is only logged, and
+ * they keep running until the scheduler says otherwise. */
+static void on_lease_expired(struct agent *a)
+{
+    log_warn("no word from the scheduler for a whole lease (%" PRIu32 " ms); keeping %" PRIu32
+             " running jobs",
+             a->lease_ms, runner_count(a->runner));
+}
+
+/* Log a long silence once, call the lease hook, and rebuild the connection when the
+ * scheduler stays silent, so that stale messages do not pile up in a dead connection. */
+static void watch_silence(struct agent *a, int64_t now)
+{
+    int64_t silent_ms = now - a->last_heard;
+    int64_t reconnect_after_ms = (int64_t)RECONNECT_HEARTBEATS * a->heartbeat_ms;
+
+    if (reconnect_after_ms < RECONNECT_MIN_MS)
+        reconnect_after_ms = RECONNECT_MIN_MS;
+    if (a->welcomed && !a->silence_reported &&
+        silent_ms > (int64_t)SILENT_HEARTBEATS * a->heartbeat_ms) {
+        log_warn("no word from the scheduler for %" PRId64 " ms", silent_ms);
+        a->silence_reported = true;
+    }
+    if (a->ever_welcomed && !a->lease_expired && silent_ms >= a->lease_ms) {
+        a->lease_expired = true;
+        on_lease_expired(a);
+    }
+    if ((!a->link || silent_ms >= reconnect_after_ms) &&
+        now - a->connected_at >= reconnect_after_ms) {
+        log_info("reconnecting to the scheduler at %s", a->cfg.scheduler);
+        link_close(a);
+        link_open(a);
+    }
+}
+
+/* ---- shutdown ---- */
+
+/* Finish the shutdown once the jobs are reaped or the wait is over. */
+static void shutdown_check(struct agent *a, int64_t now)
+{
+    struct msg goodbye = {.type = MSG_GOODBYE};
+    uint32_t left = runner_count(a->runner);
+
+    if (left > 0 && now < a->stop_deadline)
+        return;
+    if (left > 0)
+        log_warn("%" PRIu32 " jobs did not end in time; killing them", left);
+    send_msg(a, &goodbye);
+    uv_timer_stop(&a->tick);
+    log_info("stopped");
+    a->on_stopped(a->stopped_arg); /* may destroy a */
+}
+
+void agent_shutdown(struct agent *a, agent_stopped_cb on_stopped, void *arg)
+{
+    if (a->stopping)
+        return;
+    a->stopping = true;
+    a->on_stopped = on_stopped;
+    a->stopped_arg = arg;
+    a->stop_deadline = clock_mono_ms() + SHUTDOWN_WAIT_MS;
+    log_info("stopping; ending %" PRIu32 " running jobs", runner_count(a->runner));
+    runner_kill_all(a->runner, COHORT_JOB_FAILED, "the worker shut down");
+    /* the tick finishes the shutdown, never this call: the caller may still use a */
+}
+
+static void on_tick(uv_timer_t *timer)
+{
+    struct agent *a = timer->data;
+    int64_t now = clock_mono_ms();
+
+    if (a->stopping) {
+        shutdown_check(a, now);
+        return;
+    }
+    watch_silence(a, now);
+    if (!a->welcomed) {
+        if (!a->register_sent_at || now - a->register_sent_at >= REGISTER_RETRY_MS)
+            send_register(a, now);
+        return;
+    }
+    if (now - a->heartbeat_sent_at >= a->heartbeat_ms)
+        send_heartbeat(a, now);
+    flush_results(a, now);
+}
+
+/* ---- attempts ---- */
+
+/* Report a RUN that could not even be handed to the runner as FAILED. The result is kept
+ * (and resent until acknowledged) when keep is true and memory allows; else sent once. */
+static void fail_run(struct agent *a, const struct msg_run *run, const char *reason, bool keep)
+{
+    struct attempt_result res = {
+        .job_id = run->job_id,
+        .attempt = run->attempt,
+        .state = COHORT_JOB_FAILED,
+        .exit_code = -1,
+    };
+
+    snprintf(res.reason, sizeof res.reason, "%s", reason);
+    res.started_at = res.finished_at = clock_now_ms();
+    log_warn("job %" PRIu64 ".%" PRIu32 " failed: %s", run->job_id, run->attempt, reason);
+    if (keep && held_add(&a->held, &res) == 0)
+        flush_results(a, clock_mono_ms());
+    else
+        send_result(a, &res);
+}
+
+static void on_job_done(const struct attempt_result *res, void *arg)
+{
+    struct agent *a = arg;
+
+    if (a->stopping) { /* killed by the shutdown: GOODBYE tells the scheduler */
+        spool_attempt_remove(a->spool, res->job_id, res->attempt);
+        return;
+    }
+    spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
+    if (held_add(&a->held, res) < 0) {
+        log_error("out of memory keeping the result of job %" PRIu64 ".%" PRIu32
+                  "; sending it once",
+                  res->job_id, res->attempt);
+        send_result(a, res);
+        return;
+    }
+    flush_results(a, clock_mono_ms());
+}
+
+/* spool_scan callback: a result a previous run of the worker kept. */
+static int on_kept_result(const struct attempt_result *res, void *arg)
+{
+    struct agent *a = arg;
+
+    if (a->held.count >= PROTO_MAX_RUNNING) {
+        log_warn("leaving the result of job %" PRIu64 ".%" PRIu32
+                 " in the spool for a later start: too many kept results",
+                 res->job_id, res->attempt);
+        return 0;
+    }
+    log_info("kept result of job %" PRIu64 ".%" PRIu32 " will be sent again", res->job_id,
+             res->attempt);
+    return held_add(&a->held, res) == COHORT_ENOMEM ? COHORT_ENOMEM : 0;
+}
+
+/* ---- the message table ---- */
+
+static void on_welcome(struct agent *a, const struct msg *m)
+{
+    const struct msg_welcome *welcome = &m->u.welcome;
+    uint32_t heartbeat_ms = welcome->heartbeat_ms;
+
+    if (heartbeat_ms < HEARTBEAT_MIN_MS)
+        heartbeat_ms = HEARTBEAT_MIN_MS;
+    if (heartbeat_ms > HEARTBEAT_MAX_MS)
+        heartbeat_ms = HEARTBEAT_MAX_MS;
+    a->heartbeat_ms = heartbeat_ms;
+    a->lease_ms = welcome->lease_ms > 2 * heartbeat_ms ? welcome->lease_ms : 2 * heartbeat_ms;
+    if (a->welcomed)
+        return; /* an answer to a repeated REGISTER */
+    log_info("registered with the scheduler at %s as %s (heartbeat %" PRIu32 " ms, lease %" PRIu32
+             " ms)",
+             a->cfg.scheduler, a->cfg.name, a->heartbeat_ms, a->lease_ms);
+    a->welcomed = a->ever_welcomed = true;
+    a->heartbeat_sent_at = clock_mono_ms();
+    held_mark_unsent(&a->held); /* what was sent before may be lost */
+    flush_results(a, a->heartbeat_sent_at);
+}
+
+static void on_heartbeat(struct agent *a, const struct msg *m)
+{
+    /* its arrival, noted for every message, is all that matters */
+}
+
+static void on_reregister(struct agent *a, const struct msg *m)
+{
+    if (!a->welcomed)
+        return; /* a REGISTER is already on its way or due */
+    log_info("the scheduler asks this worker to register again");
+    a->welcomed = false;
+    a->register_sent_at = 0; /* the next tick sends it, once for many such requests */
+}
+
+static void on_run(struct agent *a, const struct msg *m)
+{
+    const struct msg_run *run = &m->u.run;
+    struct spool_streams streams;
+    char reason[256];
+    int64_t started_at;
+
+    if (a->stopping) {
+        log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
+                 run->attempt);
+        return;
+    }
+    if (runner_has(a->runner, run->job_id, run->attempt) ||
+        held_find(&a->held, run->job_id, run->attempt)) {
+        log_debug("ignoring a repeated run of job %" PRIu64 ".%" PRIu32, run->job_id, run->attempt);
+        return;
+    }
+    if (runner_count(a->runner) + a->held.count >= PROTO_MAX_RUNNING) {
+        snprintf(reason, sizeof reason, "worker %s already tracks %u attempts", a->cfg.name,
+                 PROTO_MAX_RUNNING);
+        fail_run(a, run, reason, false);
+        return;
+    }
+    if (spool_attempt_create(&streams, a->spool, run->job_id, run->attempt, run->spec.stdin_data,
+                             run->spec.stdin_len) < 0) {
+        snprintf(reason, sizeof reason, "worker %s cannot write to its spool directory",
+                 a->cfg.name);
+        fail_run(a, run, reason, true);
+        return;
+    }
+    struct runner_request request = {
+        .job_id = run->job_id,
+        .attempt = run->attempt,
+        .array_index = run->array_index,
+        .spec = &run->spec,
+        .streams = &streams,
+    };
+    if (runner_start(&started_at, a->runner, &request) < 0) {
+        spool_attempt_remove(a->spool, run->job_id, run->attempt);
+        snprintf(reason, sizeof reason, "worker %s ran out of memory", a->cfg.name);
+        fail_run(a, run, reason, true);
+        return;
+    }
+    if (started_at) {
+        struct msg started = {
+            .type = MSG_JOB_STARTED,
+            .u.started = {run->job_id, run->attempt, started_at},
+        };
+        send_msg(a, &started);
+    }
+}
+
+static void on_kill(struct agent *a, const struct msg *m)
+{
+    const struct msg_kill *kill = &m->u.kill;
+    bool cancelled = kill->state == COHORT_JOB_CANCELLED;
+
+    if (runner_kill(a->runner, kill->job_id, kill->attempt,
+                    cancelled ? COHORT_JOB_CANCELLED : COHORT_JOB_FAILED,
+                    cancelled ? "cancelled" : "killed: attempt no longer expected") < 0) {
+        log_debug("ignoring a kill of job %" PRIu64 ".%" PRIu32 ": not running", kill->job_id,
+                  kill->attempt);
+        return;
+    }
+    log_info("killing job %" PRIu64 ".%" PRIu32 " (%s)", kill->job_id, kill->attempt,
+             cancelled ? "cancelled" : "no longer expected");
+}
+
+static void on_result_ack(struct agent *a, const struct msg *m)
+{
+    const struct msg_kill *ack = &m->u.result_ack;
+
+    if (held_remove(&a->held, ack->job_id, ack->attempt) < 0) {
+        log_debug("ignoring an acknowledgement of job %" PRIu64 ".%" PRIu32 ": not kept",
+                  ack->job_id, ack->attempt);
+        return;
+    }
+    spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
+    flush_results(a, clock_mono_ms()); /* a window slot is free */
+}
+
+static const struct {
+    enum msg_type type;
+    void (*handle)(struct agent *a, const struct msg *m);
+} message_handlers[] = {
+    {MSG_WELCOME, on_welcome}, {MSG_HEARTBEAT, on_heartbeat},   {MSG_RUN, on_run},
+    {MSG_KILL, on_kill},       {MSG_RESULT_ACK, on_result_ack}, {MSG_REREGISTER, on_reregister},
+};
+
+/* Count a dropped message and log about drops at most once per DROP_LOG_INTERVAL_MS. */
+static void note_dropped(struct agent *a, const char *why)
+{
+    int64_t now = clock_mono_ms();
+
+    a->drops_unlogged++;
+    if (a->drops_logged_at && now - a->drops_logged_at < DROP_LOG_INTERVAL_MS)
+        return;
+    log_warn("dropped %" PRIu32 " message(s) from the scheduler, the last one %s",
+             a->drops_unlogged, why);
+    a->drops_unlogged = 0;
+    a->drops_logged_at = now;
+}
+
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
+                       size_t len, void *arg)
+{
+    struct agent *a = arg;
+    struct msg *m = NULL;
+
+    if (msg_decode(&m, data, len) < 0) {
+        note_dropped(a, "malformed");
+        return;
+    }
+    a->last_heard = clock_mono_ms();
+    a->silence_reported = a->lease_expired = false;
+    for (size_t i = 0; i < sizeof message_handlers / sizeof message_handlers[0]; i++) {
+        if (message_handlers[i].type == m->type) {
+            message_handlers[i].handle(a, m);
+            goto done;
+        }
+    }
+    note_dropped(a, "of a type a worker does not take");
+done:
+    msg_free(m);
+}
+
+/* ---- life cycle ---- */
+
+static void make_instance_id(char out[2 * INSTANCE_ID_BYTES + 1])
+{
+    uint8_t bytes[INSTANCE_ID_BYTES];
+
+    if (getrandom(bytes, sizeof bytes, 0) != (ssize_t)sizeof bytes) {
+        /* not secret, only distinct per start: time and pid do that too */
+        int64_t now = clock_now_ms();
+        pid_t pid = getpid();
+        memset(bytes, 0, sizeof bytes);
+        memcpy(bytes, &now, sizeof now);
+        memcpy(bytes + sizeof now, &pid, sizeof pid);
+    }
+    for (size_t i = 0; i < sizeof bytes; i++)
+        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+}
+
+static void on_tick_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config *cfg)
+{
+    struct agent *a = NULL;
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    if (!(a = calloc(1, sizeof(*a))))
+        goto fail;
+    a->loop = loop;
+    a->cfg = *cfg;
+    held_init(&a->held);
+    buf_init(&a->out, PROTO_MAX_MSG);
+    a->heartbeat_ms = DEFAULT_HEARTBEAT_MS;
+    a->lease_ms = DEFAULT_LEASE_MS;
+    a->last_heard = clock_mono_ms();
+    make_instance_id(a->instance_id);
+    uv_timer_init(loop, &a->tick);
+    a->tick.data = a;
+    a->tick_initialised = true;
+    if ((rc = spool_open(&a->spool, cfg->spool_dir)) < 0 ||
+        (rc = spool_scan(a->spool, on_kept_result, a)) < 0 ||
+        (rc = runner_create(&a->runner, loop, cfg->name, on_job_done, a)) < 0)
+        goto fail;
+    rc = COHORT_EINTERNAL;
+    if (!(a->zmq_ctx = zmq_ctx_new())) {
+        log_error("cannot create a ZeroMQ context: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    if ((rc = link_open(a)) < 0)
+        goto fail;
+    uv_timer_start(&a->tick, on_tick, 0, AGENT_TICK_MS);
+    log_info("worker %s (%" PRIu32 " cpus, %" PRIu64 " bytes of memory, spool %s, %" PRIu32
+             " kept results) connecting to %s",
+             cfg->name, cfg->cpus, cfg->mem, cfg->spool_dir, a->held.count, cfg->scheduler);
+    *out = a;
+    return 0;
+fail:
+    agent_destroy(&a);
+    return rc;
+}
+
+void agent_destroy(struct agent **ap)
+{
+    int saved_errno = errno;
+    struct agent *a;
+
+    if (!ap || !(a = *ap))
+        return;
+    *ap = NULL;
+    runner_destroy(&a->runner);
+    link_close(a);
+    while (a->zmq_ctx && zmq_ctx_term(a->zmq_ctx) < 0 && zmq_errno() == EINTR)
+        ;
+    held_clear(&a->held);
+    buf_free(&a->out);
+    spool_destroy(&a->spool);
+    if (a->tick_initialised)
+        uv_close((uv_handle_t *)&a->tick, on_tick_closed);
+    else
+        free(a);
+    errno = saved_errno;
+}

@@ -1,0 +1,464 @@
+/* test_runner.c — the job runner: exits, streams, signals, limits, env, group kills. */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+#include <uv.h>
+
+#include "clock.h"
+#include "cohort.h"
+#include "runner.h"
+#include "spool.h"
+
+#define TEST_ALARM_S 60      /* no test may hang the suite */
+#define WAIT_DEFAULT_MS 5000 /* for a job that should end quickly */
+
+struct fixture {
+    uv_loop_t loop;
+    char root[64]; /* temporary spool directory */
+    struct spool *spool;
+    struct runner *runner;
+    uv_timer_t guard; /* bounds every wait */
+    bool guard_fired;
+    unsigned n_done;              /* results reported */
+    struct attempt_result result; /* the last one */
+};
+
+static void on_done(const struct attempt_result *res, void *arg)
+{
+    struct fixture *f = arg;
+
+    f->result = *res;
+    f->n_done++;
+}
+
+static void on_guard(uv_timer_t *timer)
+{
+    struct fixture *f = timer->data;
+
+    f->guard_fired = true;
+}
+
+static int refuse_kept_result(const struct attempt_result *res, void *arg)
+{
+    fail_msg("the runner wrote a result file");
+    return COHORT_EINTERNAL;
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    alarm(TEST_ALARM_S);
+    strcpy(f->root, "/tmp/cohort-test-runner-XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    assert_int_equal(uv_loop_init(&f->loop), 0);
+    uv_timer_init(&f->loop, &f->guard);
+    f->guard.data = f;
+    assert_int_equal(spool_open(&f->spool, f->root), 0);
+    assert_int_equal(runner_create(&f->runner, &f->loop, "testw", on_done, f), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    char lock_path[128];
+
+    runner_destroy(&f->runner);
+    /* attempt dirs without a result are what the scan deletes */
+    assert_int_equal(spool_scan(f->spool, refuse_kept_result, NULL), 0);
+    spool_destroy(&f->spool);
+    uv_close((uv_handle_t *)&f->guard, NULL);
+    uv_run(&f->loop, UV_RUN_DEFAULT);
+    assert_int_equal(uv_loop_close(&f->loop), 0);
+    snprintf(lock_path, sizeof lock_path, "%s/lock", f->root);
+    assert_int_equal(unlink(lock_path), 0);
+    assert_int_equal(rmdir(f->root), 0);
+    free(f);
+    return 0;
+}
+
+/* Run the loop until `done` results came in, or fail after timeout_ms. */
+static void wait_for_results(struct fixture *f, unsigned done, uint64_t timeout_ms)
+{
+    f->guard_fired = false;
+    uv_timer_start(&f->guard, on_guard, timeout_ms, 0);
+    while (f->n_done < done && !f->guard_fired)
+        uv_run(&f->loop, UV_RUN_ONCE);
+    uv_timer_stop(&f->guard);
+    assert_false(f->guard_fired);
+}
+
+/* Run the loop for about ms milliseconds (to let a job get going). */
+static void run_for(struct fixture *f, uint64_t ms)
+{
+    f->guard_fired = false;
+    uv_timer_start(&f->guard, on_guard, ms, 0);
+    while (!f->guard_fired)
+        uv_run(&f->loop, UV_RUN_ONCE);
+}
+
+struct job {
+    uint64_t job_id;
+    int64_t array_index;
+    const char *cwd;
+    uint32_t time_limit;
+    const char **env;
+    uint32_t envc;
+    const char *stdin_text;
+};
+
+/* Start argv (NULL-terminated) as job j, attempt 1; returns its started_at. */
+static int64_t start(struct fixture *f, const struct job *j, const char **argv)
+{
+    struct spool_streams streams;
+    int64_t started_at = -1;
+    uint32_t argc = 0;
+    size_t stdin_len = j->stdin_text ? strlen(j->stdin_text) : 0;
+
+    while (argv[argc])
+        argc++;
+    struct job_spec spec = {
+        .name = "test",
+        .user = "tester",
+        .cpus = 1,
+        .time_limit = j->time_limit,
+        .cwd = j->cwd ? j->cwd : "",
+        .argc = argc,
+        .argv = argv,
+        .envc = j->envc,
+        .env = j->env,
+    };
+    assert_int_equal(spool_attempt_create(&streams, f->spool, j->job_id, 1,
+                                          (const uint8_t *)j->stdin_text, (uint32_t)stdin_len),
+                     0);
+    struct runner_request request = {
+        .job_id = j->job_id,
+        .attempt = 1,
+        .array_index = j->array_index ? j->array_index : -1,
+        .spec = &spec,
+        .streams = &streams,
+    };
+    assert_int_equal(runner_start(&started_at, f->runner, &request), 0);
+    assert_int_equal(streams.stdout_fd, -1); /* the runner closed them */
+    return started_at;
+}
+
+/* The contents of SPOOL/JOB.1/file, NUL-terminated, in a static buffer. */
+static const char *spool_file(struct fixture *f, uint64_t job_id, const char *file)
+{
+    static char contents[65536];
+    char path[256];
+    ssize_t n;
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%llu.1/%s", f->root, (unsigned long long)job_id, file);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    n = read(fd, contents, sizeof contents - 1);
+    close(fd);
+    assert_true(n >= 0);
+    contents[n] = '\0';
+    return contents;
+}
+
+static bool process_gone(pid_t pid)
+{
+    char path[64], stat_line[256];
+    FILE *stat_file;
+    bool zombie = false;
+
+    if (kill(pid, 0) < 0 && errno == ESRCH)
+        return true;
+    /* an orphan may wait as a zombie for an init that reaps slowly: it runs no more */
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    if ((stat_file = fopen(path, "r"))) {
+        if (fgets(stat_line, sizeof stat_line, stat_file) && strrchr(stat_line, ')'))
+            zombie = strrchr(stat_line, ')')[2] == 'Z';
+        fclose(stat_file);
+    }
+    return zombie;
+}
+
+static void test_exit_code_and_streams(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "echo hi; echo err >&2; exit 3", NULL};
+
+    assert_true(start(f, &(struct job){.job_id = 1}, argv) > 0);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.job_id, 1);
+    assert_int_equal(f->result.attempt, 1);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_int_equal(f->result.exit_code, 3);
+    assert_int_equal(f->result.signal, 0);
+    assert_string_equal(f->result.reason, "exited with status 3");
+    assert_true(f->result.finished_at >= f->result.started_at);
+    assert_string_equal(spool_file(f, 1, "stdout"), "hi\n");
+    assert_string_equal(spool_file(f, 1, "stderr"), "err\n");
+    assert_int_equal(runner_count(f->runner), 0);
+}
+
+static void test_exit_zero_completes(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"true", NULL};
+
+    start(f, &(struct job){.job_id = 2}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
+    assert_int_equal(f->result.exit_code, 0);
+    assert_string_equal(f->result.reason, "");
+}
+
+static void test_stdin_is_fed(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"cat", NULL};
+
+    start(f, &(struct job){.job_id = 3, .stdin_text = "line one\nline two\n"}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
+    assert_string_equal(spool_file(f, 3, "stdout"), "line one\nline two\n");
+}
+
+static void test_signal_death(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "kill -9 $$", NULL};
+
+    start(f, &(struct job){.job_id = 4}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_int_equal(f->result.exit_code, -1);
+    assert_int_equal(f->result.signal, SIGKILL);
+    assert_string_equal(f->result.reason, "killed by signal 9 (SIGKILL)");
+}
+
+static void test_time_limit(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sleep", "30", NULL};
+    int64_t began = clock_mono_ms();
+
+    start(f, &(struct job){.job_id = 5, .time_limit = 1}, argv);
+    wait_for_results(f, 1, 5000);
+    assert_int_equal(f->result.state, COHORT_JOB_TIMEOUT);
+    assert_string_equal(f->result.reason, "time limit of 1 s reached");
+    assert_int_equal(f->result.signal, SIGTERM);
+    assert_true(clock_mono_ms() - began >= 1000);
+}
+
+static void test_time_limit_escalates_to_sigkill(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "trap '' TERM; while :; do sleep 0.1; done", NULL};
+    int64_t began = clock_mono_ms();
+
+    start(f, &(struct job){.job_id = 6, .time_limit = 1}, argv);
+    wait_for_results(f, 1, 1000 + RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.state, COHORT_JOB_TIMEOUT);
+    assert_int_equal(f->result.signal, SIGKILL);
+    assert_true(clock_mono_ms() - began >= 1000 + RUNNER_KILL_GRACE_MS);
+}
+
+static void test_environment_is_exact(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "env", NULL};
+    const char *env[] = {"FOO=bar baz", "COHORT_JOB_NAME=renamed"};
+    const char *out;
+
+    setenv("COHORT_TEST_SECRET", "leaked", 1);
+    start(f, &(struct job){.job_id = 7, .env = env, .envc = 2}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    out = spool_file(f, 7, "stdout");
+    assert_non_null(strstr(out, "COHORT_JOB_ID=7\n"));
+    assert_non_null(strstr(out, "COHORT_ATTEMPT=1\n"));
+    assert_non_null(strstr(out, "COHORT_JOB_NAME=renamed\n"));
+    assert_null(strstr(out, "COHORT_JOB_NAME=test\n"));
+    assert_non_null(strstr(out, "FOO=bar baz\n"));
+    assert_non_null(strstr(out, "PATH="));
+    assert_non_null(strstr(out, "HOME="));
+    assert_null(strstr(out, "COHORT_TEST_SECRET"));
+    assert_null(strstr(out, "COHORT_ARRAY_INDEX"));
+    unsetenv("COHORT_TEST_SECRET");
+}
+
+static void test_array_index_in_environment(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "echo $COHORT_ARRAY_INDEX", NULL};
+
+    start(f, &(struct job){.job_id = 8, .array_index = 4}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_string_equal(spool_file(f, 8, "stdout"), "4\n");
+}
+
+static void test_default_cwd_is_spool_dir(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"pwd", NULL};
+    char expected[128];
+
+    start(f, &(struct job){.job_id = 9}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    snprintf(expected, sizeof expected, "%s/9.1\n", f->root);
+    assert_string_equal(spool_file(f, 9, "stdout"), expected);
+}
+
+static void test_given_cwd(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"pwd", NULL};
+
+    start(f, &(struct job){.job_id = 10, .cwd = "/"}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_string_equal(spool_file(f, 10, "stdout"), "/\n");
+}
+
+/* Wait (bounded) until the job wrote the pid of its background child to `pidfile`. */
+static pid_t wait_for_pidfile(struct fixture *f, uint64_t job_id)
+{
+    for (int i = 0; i < 50; i++) {
+        run_for(f, 100);
+        const char *text = spool_file(f, job_id, "stdout");
+        if (strchr(text, '\n'))
+            return (pid_t)atoi(text);
+    }
+    fail_msg("the job did not write its child's pid");
+    return 0;
+}
+
+static void assert_gone_soon(pid_t pid)
+{
+    for (int i = 0; i < 30 && !process_gone(pid); i++)
+        usleep(100 * 1000);
+    assert_true(process_gone(pid));
+}
+
+static void test_kill_takes_the_whole_group(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "sleep 60 & echo $!; wait", NULL};
+    pid_t child;
+
+    start(f, &(struct job){.job_id = 11}, argv);
+    child = wait_for_pidfile(f, 11);
+    assert_true(child > 0);
+    assert_false(process_gone(child));
+    assert_int_equal(runner_kill(f->runner, 11, 1, COHORT_JOB_CANCELLED, "cancelled"), 0);
+    wait_for_results(f, 1, RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.state, COHORT_JOB_CANCELLED);
+    assert_string_equal(f->result.reason, "cancelled");
+    assert_gone_soon(child);
+}
+
+static void test_leftover_children_are_killed(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "sleep 60 & echo $!", NULL};
+    pid_t child;
+
+    start(f, &(struct job){.job_id = 12}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
+    child = (pid_t)atoi(spool_file(f, 12, "stdout"));
+    assert_true(child > 0);
+    assert_gone_soon(child);
+}
+
+static void test_command_not_found(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"no-such-command-cohort", "x", NULL};
+
+    assert_int_equal(start(f, &(struct job){.job_id = 13}, argv), 0);
+    assert_int_equal(runner_count(f->runner), 1); /* reported on a later turn */
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_int_equal(f->result.exit_code, 127);
+    assert_string_equal(f->result.reason,
+                        "cannot execute 'no-such-command-cohort': No such file or directory");
+}
+
+static void test_job_path_is_used_for_lookup(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "true", NULL};
+    const char *env[] = {"PATH=/nonexistent-cohort"};
+
+    start(f, &(struct job){.job_id = 14, .env = env, .envc = 1}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.exit_code, 127);
+}
+
+static void test_missing_cwd(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"true", NULL};
+
+    assert_int_equal(start(f, &(struct job){.job_id = 15, .cwd = "/nonexistent/cohort"}, argv), 0);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_string_equal(f->result.reason,
+                        "working directory /nonexistent/cohort does not exist on worker testw");
+}
+
+static void test_duplicates_and_unknown_kills(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sleep", "30", NULL};
+    struct spool_streams streams;
+    struct job_attempt listed[4];
+    int64_t started_at;
+
+    start(f, &(struct job){.job_id = 16}, argv);
+    assert_true(runner_has(f->runner, 16, 1));
+    assert_int_equal(runner_list(f->runner, listed, 4), 1);
+    assert_int_equal(listed[0].job_id, 16);
+    assert_int_equal(spool_attempt_create(&streams, f->spool, 16, 2, NULL, 0), 0);
+    struct job_spec spec = {.cwd = "", .argc = 2, .argv = argv};
+    struct runner_request again = {
+        .job_id = 16, .attempt = 1, .array_index = -1, .spec = &spec, .streams = &streams};
+    assert_int_equal(runner_start(&started_at, f->runner, &again), COHORT_EINVAL);
+    assert_int_equal(runner_kill(f->runner, 99, 1, COHORT_JOB_CANCELLED, "x"), COHORT_ENOENT);
+    runner_kill_all(f->runner, COHORT_JOB_FAILED, "stopping");
+    wait_for_results(f, 1, RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_string_equal(f->result.reason, "stopping");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_exit_code_and_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_exit_zero_completes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stdin_is_fed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signal_death, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_limit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_time_limit_escalates_to_sigkill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_environment_is_exact, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_array_index_in_environment, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_default_cwd_is_spool_dir, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_given_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill_takes_the_whole_group, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_leftover_children_are_killed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_command_not_found, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_path_is_used_for_lookup, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_cwd, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duplicates_and_unknown_kills, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

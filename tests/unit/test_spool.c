@@ -1,0 +1,304 @@
+/* test_spool.c — the spool: attempt dirs, durable results, output caps, scan, lock. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "cohort.h"
+#include "proto.h"
+#include "spool.h"
+
+struct fixture {
+    char root[64]; /* temporary spool directory */
+    struct spool *spool;
+};
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+
+    alarm(30);
+    strcpy(f->root, "/tmp/cohort-test-spool-XXXXXX");
+    assert_non_null(mkdtemp(f->root));
+    assert_int_equal(spool_open(&f->spool, f->root), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+
+    spool_destroy(&f->spool);
+    assert_null(f->spool);
+    nftw(f->root, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static bool exists(struct fixture *f, const char *relative)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/%s", f->root, relative);
+    return lstat(path, &st) == 0;
+}
+
+static void write_file(struct fixture *f, const char *relative, const char *text, size_t len)
+{
+    char path[256];
+    int fd;
+
+    snprintf(path, sizeof path, "%s/%s", f->root, relative);
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, text, len), (ssize_t)len);
+    close(fd);
+}
+
+static struct attempt_result sample_result(uint64_t job_id, uint32_t attempt)
+{
+    struct attempt_result res = {
+        .job_id = job_id,
+        .attempt = attempt,
+        .state = COHORT_JOB_FAILED,
+        .exit_code = 3,
+        .signal = 0,
+        .started_at = 1700000000123,
+        .finished_at = 1700000004567,
+        .cpu_time_ms = 42,
+    };
+    strcpy(res.reason, "exited with status 3");
+    return res;
+}
+
+/* Create the attempt's directory as the agent does before a run, and close its streams. */
+static void make_attempt(struct fixture *f, uint64_t job_id, uint32_t attempt,
+                         const char *stdin_text)
+{
+    struct spool_streams streams;
+
+    assert_int_equal(spool_attempt_create(&streams, f->spool, job_id, attempt,
+                                          (const uint8_t *)stdin_text,
+                                          stdin_text ? (uint32_t)strlen(stdin_text) : 0),
+                     0);
+    assert_true(streams.stdin_fd >= 0 && streams.stdout_fd >= 0 && streams.stderr_fd >= 0);
+    spool_streams_close(&streams);
+    assert_int_equal(streams.stdout_fd, -1);
+}
+
+static void test_attempt_dir_layout(void **state)
+{
+    struct fixture *f = *state;
+    char path[256];
+    struct stat st;
+
+    make_attempt(f, 12, 3, "input");
+    snprintf(path, sizeof path, "%s/12.3", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_true(exists(f, "12.3/stdout") && exists(f, "12.3/stderr") && exists(f, "12.3/stdin"));
+    make_attempt(f, 12, 4, NULL);
+    assert_false(exists(f, "12.4/stdin")); /* no stdin: the job reads /dev/null */
+}
+
+static void test_result_round_trip(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result written = sample_result(7, 2), read_back;
+
+    make_attempt(f, 7, 2, NULL);
+    assert_int_equal(spool_result_read(&read_back, f->spool, 7, 2), COHORT_ENOENT);
+    assert_int_equal(spool_result_write(f->spool, &written), 0);
+    assert_false(exists(f, "7.2/result.tmp"));
+    assert_int_equal(spool_result_read(&read_back, f->spool, 7, 2), 0);
+    assert_int_equal(read_back.job_id, 7);
+    assert_int_equal(read_back.attempt, 2);
+    assert_int_equal(read_back.state, COHORT_JOB_FAILED);
+    assert_int_equal(read_back.exit_code, 3);
+    assert_int_equal(read_back.signal, 0);
+    assert_string_equal(read_back.reason, "exited with status 3");
+    assert_int_equal(read_back.started_at, 1700000000123);
+    assert_int_equal(read_back.finished_at, 1700000004567);
+    assert_int_equal(read_back.cpu_time_ms, 42);
+    /* a result filed under another attempt's name is refused */
+    assert_int_equal(spool_result_read(&read_back, f->spool, 7, 3), COHORT_ENOENT);
+}
+
+static void test_damaged_result_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result read_back;
+
+    make_attempt(f, 8, 1, NULL);
+    write_file(f, "8.1/result", "\x93\x01", 2);
+    assert_int_equal(spool_result_read(&read_back, f->spool, 8, 1), COHORT_EPROTO);
+}
+
+static int collect_result(const struct attempt_result *res, void *arg)
+{
+    struct attempt_result *found = arg;
+
+    assert_int_equal(found->job_id, 0); /* only one expected */
+    *found = *res;
+    return 0;
+}
+
+static void test_scan_keeps_results_and_removes_leftovers(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result kept = sample_result(5, 1), found = {0};
+    char path[256];
+
+    make_attempt(f, 5, 1, NULL);
+    assert_int_equal(spool_result_write(f->spool, &kept), 0);
+    make_attempt(f, 6, 2, NULL); /* running when the worker died: no result */
+    snprintf(path, sizeof path, "%s/6.2/deep", f->root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    write_file(f, "6.2/deep/file", "x", 1);
+    make_attempt(f, 9, 1, NULL); /* a damaged result */
+    write_file(f, "9.1/result", "garbage", 7);
+    snprintf(path, sizeof path, "%s/not-an-attempt", f->root);
+    assert_int_equal(mkdir(path, 0700), 0);
+
+    assert_int_equal(spool_scan(f->spool, collect_result, &found), 0);
+    assert_int_equal(found.job_id, 5);
+    assert_int_equal(found.attempt, 1);
+    assert_string_equal(found.reason, "exited with status 3");
+    assert_true(exists(f, "5.1/result"));
+    assert_false(exists(f, "6.2"));
+    assert_false(exists(f, "9.1"));
+    assert_true(exists(f, "not-an-attempt"));
+    assert_true(exists(f, "lock"));
+}
+
+static void test_encode_caps_output(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result res = sample_result(10, 1);
+    size_t big_len = WORKER_OUTPUT_CAP + 100;
+    char *big = malloc(big_len);
+    struct msg *m = NULL;
+    struct buf out;
+
+    memset(big, 'e', big_len);
+    make_attempt(f, 10, 1, NULL);
+    write_file(f, "10.1/stdout", "hello\n", 6);
+    write_file(f, "10.1/stderr", big, big_len);
+    buf_init(&out, PROTO_MAX_MSG);
+    assert_int_equal(spool_result_encode(&out, f->spool, &res), 0);
+    assert_int_equal(msg_decode(&m, out.data, out.len), 0);
+    assert_int_equal(m->type, MSG_JOB_RESULT);
+    assert_int_equal(m->u.result.job_id, 10);
+    assert_int_equal(m->u.result.exit_code, 3);
+    assert_int_equal(m->u.result.out_len, 6);
+    assert_memory_equal(m->u.result.out, "hello\n", 6);
+    assert_false(m->u.result.out_truncated);
+    assert_int_equal(m->u.result.err_len, WORKER_OUTPUT_CAP);
+    assert_true(m->u.result.err_truncated);
+    assert_memory_equal(m->u.result.err, big, WORKER_OUTPUT_CAP);
+    msg_free(m);
+    buf_free(&out);
+    free(big);
+}
+
+static void test_encode_refuses_to_follow_links(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result res = sample_result(11, 1);
+    struct msg *m = NULL;
+    struct buf out;
+    char link_path[256];
+
+    make_attempt(f, 11, 1, NULL);
+    snprintf(link_path, sizeof link_path, "%s/11.1/stdout", f->root);
+    assert_int_equal(unlink(link_path), 0);
+    assert_int_equal(symlink("/etc/hostname", link_path), 0);
+    buf_init(&out, PROTO_MAX_MSG);
+    assert_int_equal(spool_result_encode(&out, f->spool, &res), 0);
+    assert_int_equal(msg_decode(&m, out.data, out.len), 0);
+    assert_int_equal(m->u.result.out_len, 0); /* the link's target was not read */
+    msg_free(m);
+    buf_free(&out);
+}
+
+static void test_remove_does_not_follow_links(void **state)
+{
+    struct fixture *f = *state;
+    char outside[64], link_path[256];
+    int fd;
+
+    strcpy(outside, "/tmp/cohort-test-outside-XXXXXX");
+    fd = mkstemp(outside);
+    assert_true(fd >= 0);
+    close(fd);
+    make_attempt(f, 13, 1, NULL);
+    snprintf(link_path, sizeof link_path, "%s/13.1/escape", f->root);
+    assert_int_equal(symlink(outside, link_path), 0);
+    assert_int_equal(spool_attempt_remove(f->spool, 13, 1), 0);
+    assert_false(exists(f, "13.1"));
+    assert_int_equal(access(outside, F_OK), 0);
+    unlink(outside);
+    assert_int_equal(spool_attempt_remove(f->spool, 13, 1), 0); /* already gone: fine */
+}
+
+static void test_second_worker_is_locked_out(void **state)
+{
+    struct fixture *f = *state;
+    struct spool *second = NULL;
+
+    assert_int_equal(spool_open(&second, f->root), COHORT_ESTATE);
+    assert_null(second);
+    spool_destroy(&f->spool);
+    assert_int_equal(spool_open(&second, f->root), 0);
+    spool_destroy(&second);
+}
+
+static void test_root_is_created(void **state)
+{
+    struct fixture *f = *state;
+    struct spool *nested = NULL;
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/a/b/spool", f->root);
+    assert_int_equal(spool_open(&nested, path), 0);
+    assert_string_equal(spool_root(nested), path);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    spool_destroy(&nested);
+    spool_destroy(&nested); /* NULL: a no-op */
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_attempt_dir_layout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_round_trip, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_result_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan_keeps_results_and_removes_leftovers, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_encode_caps_output, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_encode_refuses_to_follow_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_remove_does_not_follow_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_second_worker_is_locked_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_is_created, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

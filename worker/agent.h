@@ -1,0 +1,44 @@
+/* agent.h — the cohort-worker daemon: registration, heartbeats, RUN / KILL / RESULT_ACK. */
+#ifndef COHORT_WORKER_AGENT_H
+#define COHORT_WORKER_AGENT_H
+
+#include <stdint.h>
+#include <uv.h>
+
+#include "proto.h"
+
+/* How the worker presents itself. Borrowed: everything must outlive the agent. */
+struct agent_config {
+    const char *scheduler; /* ZeroMQ endpoint of the scheduler */
+    const char *name;      /* the worker's name in the pool */
+    const char *spool_dir; /* created when missing */
+    uint32_t cpus;
+    uint64_t mem; /* bytes */
+    uint32_t n_labels;
+    struct label *labels; /* n_labels entries */
+};
+
+struct agent;
+
+/* Called once when a shutdown has finished; the agent may then be destroyed. */
+typedef void (*agent_stopped_cb)(void *arg);
+
+/* Open the spool (resending the results kept there once welcomed, deleting what a crashed
+ * worker left), connect to the scheduler and start registering, all on loop. Returns 0 or
+ * a negative COHORT_E* code (COHORT_EINVAL: bad endpoint; COHORT_EIO / COHORT_ESTATE: spool
+ * unusable or in use), logged; on failure *out is NULL. */
+int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config *cfg);
+
+/* Stop cleanly: refuse new jobs, kill the running ones' process groups (SIGTERM, SIGKILL
+ * after the grace), wait for them a bounded time, send GOODBYE, then call on_stopped.
+ * Results of jobs killed this way are not reported (the scheduler requeues them on
+ * GOODBYE); results already kept stay in the spool for the next start. Calling it again
+ * does nothing. */
+void agent_shutdown(struct agent *a, agent_stopped_cb on_stopped, void *arg);
+
+/* Close the connection (GOODBYE, if sent, gets a short linger), SIGKILL any job still
+ * running and free *a once libuv closed its handles (the loop must run once more); sets
+ * *a to NULL. NULL or *a == NULL is a no-op. */
+void agent_destroy(struct agent **a);
+
+#endif

@@ -1,0 +1,295 @@
+/* launch.c — a job spec made a process: env, PATH lookup, posix_spawn in its own group. */
+#define _GNU_SOURCE
+#include "launch.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cohort.h"
+#include "log.h"
+
+#define ENV_BASE_MAX 8 /* entries the worker sets itself, before the user's */
+
+/* A job's environment under construction. */
+struct job_env {
+    char **entries; /* owned "KEY=VALUE" strings, NULL-terminated */
+    size_t count;   /* entries in use */
+    size_t cap;     /* entries that fit, the terminating NULL not counted */
+};
+
+static void copy_string(char *out, size_t out_len, const char *value, const char *fallback)
+{
+    snprintf(out, out_len, "%s", value && value[0] ? value : fallback);
+}
+
+void launch_base_init(struct launch_base *base, const char *worker_name)
+{
+    struct passwd *account = getpwuid(geteuid());
+
+    copy_string(base->worker_name, sizeof base->worker_name, worker_name, "");
+    copy_string(base->path, sizeof base->path, getenv("PATH"), LAUNCH_DEFAULT_PATH);
+    copy_string(base->home, sizeof base->home, account ? account->pw_dir : NULL, "/");
+    copy_string(base->user, sizeof base->user, account ? account->pw_name : NULL, "");
+}
+
+static void env_free(struct job_env *env)
+{
+    for (size_t i = 0; i < env->count; i++)
+        free(env->entries[i]);
+    free(env->entries);
+    env->entries = NULL;
+    env->count = 0;
+}
+
+/* Add "KEY=VALUE" (copied), replacing an entry with the same KEY. Returns 0, COHORT_EINVAL
+ * when entry has no '=' or an empty KEY, or COHORT_ENOMEM. */
+static int env_put(struct job_env *env, const char *entry)
+{
+    const char *equals = strchr(entry, '=');
+    size_t key_len;
+    char *copy;
+
+    if (!equals || equals == entry)
+        return COHORT_EINVAL;
+    if (!(copy = strdup(entry)))
+        return COHORT_ENOMEM;
+    key_len = (size_t)(equals - entry) + 1;
+    for (size_t i = 0; i < env->count; i++) {
+        if (strncmp(env->entries[i], entry, key_len) == 0) {
+            free(env->entries[i]);
+            env->entries[i] = copy;
+            return 0;
+        }
+    }
+    assert(env->count < env->cap);
+    env->entries[env->count++] = copy;
+    env->entries[env->count] = NULL;
+    return 0;
+}
+
+static int env_putf(struct job_env *env, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static int env_putf(struct job_env *env, const char *fmt, ...)
+{
+    char *entry;
+    va_list ap;
+    int rc;
+
+    va_start(ap, fmt);
+    rc = vasprintf(&entry, fmt, ap);
+    va_end(ap);
+    if (rc < 0)
+        return COHORT_ENOMEM;
+    rc = env_put(env, entry);
+    free(entry);
+    return rc;
+}
+
+/* The value of KEY in env, or NULL. */
+static const char *env_get(const struct job_env *env, const char *key)
+{
+    size_t key_len = strlen(key);
+
+    for (size_t i = 0; i < env->count; i++)
+        if (strncmp(env->entries[i], key, key_len) == 0 && env->entries[i][key_len] == '=')
+            return env->entries[i] + key_len + 1;
+    return NULL;
+}
+
+/* Build the job's whole environment into *env. Entries of the spec that are not KEY=VALUE
+ * are skipped with a warning. Returns 0 or COHORT_ENOMEM (env is then empty). */
+static int env_build(struct job_env *env, const struct launch_base *base,
+                     const struct launch_request *req)
+{
+    const struct job_spec *spec = req->spec;
+    int rc = COHORT_ENOMEM;
+
+    env->count = 0;
+    env->cap = ENV_BASE_MAX + spec->envc;
+    if (!(env->entries = calloc(env->cap + 1, sizeof(*env->entries))))
+        goto fail;
+    if ((rc = env_putf(env, "PATH=%s", base->path)) < 0 ||
+        (rc = env_putf(env, "HOME=%s", base->home)) < 0 ||
+        (base->user[0] && ((rc = env_putf(env, "USER=%s", base->user)) < 0 ||
+                           (rc = env_putf(env, "LOGNAME=%s", base->user)) < 0)) ||
+        (rc = env_putf(env, "COHORT_JOB_ID=%" PRIu64, req->job_id)) < 0 ||
+        (rc = env_putf(env, "COHORT_ATTEMPT=%" PRIu32, req->attempt)) < 0 ||
+        (req->array_index >= 0 &&
+         (rc = env_putf(env, "COHORT_ARRAY_INDEX=%" PRId64, req->array_index)) < 0) ||
+        (rc = env_putf(env, "COHORT_JOB_NAME=%s", spec->name ? spec->name : "")) < 0)
+        goto fail;
+    for (uint32_t i = 0; i < spec->envc; i++) {
+        rc = env_put(env, spec->env[i]);
+        if (rc == COHORT_EINVAL)
+            log_warn("job %" PRIu64 ": ignoring environment entry without KEY=", req->job_id);
+        else if (rc < 0)
+            goto fail;
+    }
+    return 0;
+fail:
+    env_free(env);
+    return rc;
+}
+
+/* Write into candidate the path to try for cmd in the PATH entry dir (dir_len bytes; ""
+ * means "."), and into checked where that is seen from the worker, given the job's cwd.
+ * Returns 0, or -1 when a path does not fit in PATH_MAX. */
+static int candidate_paths(char candidate[PATH_MAX], char checked[PATH_MAX], const char *dir,
+                           int dir_len, const char *cmd, const char *cwd)
+{
+    bool relative;
+
+    if ((size_t)snprintf(candidate, PATH_MAX, "%.*s/%s", dir_len ? dir_len : 1, dir_len ? dir : ".",
+                         cmd) >= PATH_MAX)
+        return -1;
+    relative = candidate[0] != '/';
+    if ((size_t)snprintf(checked, PATH_MAX, "%s%s%s", relative ? cwd : "", relative ? "/" : "",
+                         candidate) >= PATH_MAX)
+        return -1;
+    return 0;
+}
+
+/* Look cmd up like a shell: as given when it holds a '/', else in each directory of
+ * path_value, where relative entries are taken from cwd, the job's working directory.
+ * Returns 0 with the path to execute in out (PATH_MAX bytes), else ENOENT, or EACCES when
+ * only candidates that cannot be executed exist. */
+static int resolve_command(char out[PATH_MAX], const char *cmd, const char *path_value,
+                           const char *cwd)
+{
+    char candidate[PATH_MAX], checked[PATH_MAX];
+    const char *dir_end;
+    int not_found = ENOENT;
+    struct stat st;
+
+    if (cmd[0] == '\0')
+        return ENOENT;
+    if (strchr(cmd, '/'))
+        return (size_t)snprintf(out, PATH_MAX, "%s", cmd) < PATH_MAX ? 0 : ENAMETOOLONG;
+    for (const char *dir = path_value;; dir = dir_end + 1) {
+        dir_end = strchrnul(dir, ':');
+        if (candidate_paths(candidate, checked, dir, (int)(dir_end - dir), cmd, cwd) == 0 &&
+            stat(checked, &st) == 0 && S_ISREG(st.st_mode)) {
+            if (access(checked, X_OK) == 0) {
+                memcpy(out, candidate, PATH_MAX);
+                return 0;
+            }
+            not_found = EACCES;
+        }
+        if (*dir_end == '\0')
+            return not_found;
+    }
+}
+
+/* Check that cwd is a directory the job can enter; else write why into reason and return
+ * COHORT_EINVAL. */
+static int check_cwd(char *reason, size_t reason_len, const char *cwd,
+                     const struct launch_base *base)
+{
+    struct stat st;
+    int err = stat(cwd, &st) < 0 ? errno : S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+
+    if (!err && access(cwd, X_OK) < 0)
+        err = errno;
+    if (err == ENOENT || err == ENOTDIR)
+        snprintf(reason, reason_len, "working directory %s does not exist on worker %s", cwd,
+                 base->worker_name);
+    else if (err)
+        snprintf(reason, reason_len, "working directory %s is not accessible on worker %s: %s", cwd,
+                 base->worker_name, strerror(err));
+    return err ? COHORT_EINVAL : 0;
+}
+
+/* posix_spawn path with the job's streams, cwd, own process group and default signals.
+ * Returns 0 or an errno value. */
+static int spawn_in_group(pid_t *pid, const char *path, char *const argv[], char *const envp[],
+                          const struct spool_streams *streams, const char *cwd)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t no_signals, all_signals;
+    int err;
+
+    sigemptyset(&no_signals);
+    sigfillset(&all_signals);
+    if ((err = posix_spawnattr_init(&attr)) != 0)
+        return err;
+    if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
+        posix_spawnattr_destroy(&attr);
+        return err;
+    }
+    if ((err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                   POSIX_SPAWN_SETSIGDEF)) ||
+        (err = posix_spawnattr_setpgroup(&attr, 0)) ||
+        (err = posix_spawnattr_setsigmask(&attr, &no_signals)) ||
+        (err = posix_spawnattr_setsigdefault(&attr, &all_signals)) ||
+        (err = posix_spawn_file_actions_adddup2(&actions, streams->stdin_fd, STDIN_FILENO)) ||
+        (err = posix_spawn_file_actions_adddup2(&actions, streams->stdout_fd, STDOUT_FILENO)) ||
+        (err = posix_spawn_file_actions_adddup2(&actions, streams->stderr_fd, STDERR_FILENO)) ||
+        (err = posix_spawn_file_actions_addchdir_np(&actions, cwd)))
+        goto done;
+    err = posix_spawn(pid, path, &actions, &attr, argv, envp);
+done:
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return err;
+}
+
+int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
+               const struct launch_base *base, const struct launch_request *req)
+{
+    const struct job_spec *spec = req->spec;
+    const char *cwd = spec->cwd && spec->cwd[0] ? spec->cwd : req->streams->dir;
+    const char *search_path;
+    struct job_env env = {0};
+    char **argv = NULL;
+    char command[PATH_MAX];
+    int rc = COHORT_EINVAL, err;
+
+    *pid = 0;
+    *exit_code = -1;
+    reason[0] = '\0';
+    if (spec->argc == 0) {
+        snprintf(reason, reason_len, "the job has no command");
+        goto done;
+    }
+    if ((rc = check_cwd(reason, reason_len, cwd, base)) < 0)
+        goto done;
+    if ((rc = env_build(&env, base, req)) < 0)
+        goto done;
+    rc = COHORT_ENOMEM;
+    if (!(argv = calloc(spec->argc + 1, sizeof(*argv))))
+        goto done;
+    memcpy(argv, spec->argv, spec->argc * sizeof(*argv));
+    if (!(search_path = env_get(&env, "PATH")))
+        search_path = LAUNCH_DEFAULT_PATH;
+    err = resolve_command(command, spec->argv[0], search_path, cwd);
+    if (!err)
+        err = spawn_in_group(pid, command, argv, env.entries, req->streams, cwd);
+    if (err) {
+        *pid = 0;
+        *exit_code = err == ENOENT ? 127 : 126;
+        snprintf(reason, reason_len, "cannot execute '%s': %s", spec->argv[0], strerror(err));
+        rc = err == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
+        goto done;
+    }
+    rc = 0;
+done:
+    if (rc == COHORT_ENOMEM && !reason[0])
+        snprintf(reason, reason_len, "worker %s ran out of memory starting the job",
+                 base->worker_name);
+    free(argv);
+    env_free(&env);
+    return rc;
+}

@@ -1,0 +1,490 @@
+/* spool.c — per-attempt spool directories, durable results and the scan after a restart. */
+#define _GNU_SOURCE
+#include "spool.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cohort.h"
+#include "log.h"
+#include "proto.h"
+
+#define SPOOL_LOCK_FILE "lock"
+#define RESULT_FILE "result"
+#define RESULT_TMP_FILE "result.tmp"
+#define RESULT_FILE_MAX (16u << 10) /* an encoded result without output is far smaller */
+#define REMOVE_DEPTH_MAX 128        /* directory nesting a job may leave behind */
+#define ATTEMPT_NAME_MAX 48         /* "JOB.ATTEMPT" with both numbers at their widest */
+
+struct spool {
+    char root[PATH_MAX - 2 * ATTEMPT_NAME_MAX]; /* as given; room left for paths inside */
+    int root_fd;                                /* the root directory, open */
+    int lock_fd;                                /* holds the exclusive flock on SPOOL/lock */
+};
+
+/* One captured stream, read for one message. */
+struct capture {
+    uint8_t *data;  /* owned; NULL when empty */
+    uint32_t len;   /* bytes in data, at most WORKER_OUTPUT_CAP */
+    bool truncated; /* the file holds more than len bytes */
+};
+
+static void attempt_dir_name(char name[ATTEMPT_NAME_MAX], uint64_t job_id, uint32_t attempt)
+{
+    snprintf(name, ATTEMPT_NAME_MAX, "%" PRIu64 ".%" PRIu32, job_id, attempt);
+}
+
+/* Parse a directory name written by attempt_dir_name (and only its exact form). */
+static bool attempt_dir_parse(const char *name, uint64_t *job_id, uint32_t *attempt)
+{
+    unsigned long long job, att;
+    char canonical[ATTEMPT_NAME_MAX];
+
+    if (sscanf(name, "%llu.%llu", &job, &att) != 2 || att > UINT32_MAX)
+        return false;
+    attempt_dir_name(canonical, job, (uint32_t)att);
+    if (strcmp(canonical, name) != 0)
+        return false;
+    *job_id = job;
+    *attempt = (uint32_t)att;
+    return true;
+}
+
+/* mkdir -p with mode 0700 for every directory it creates. Returns 0 or -1 with errno. */
+static int make_dirs(const char *path)
+{
+    char partial[PATH_MAX];
+    size_t len = strlen(path);
+
+    if (len >= sizeof partial) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    memcpy(partial, path, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (partial[i] != '/' && partial[i] != '\0')
+            continue;
+        char saved = partial[i];
+        partial[i] = '\0';
+        if (mkdir(partial, 0700) < 0 && errno != EEXIST)
+            return -1;
+        partial[i] = saved;
+    }
+    return 0;
+}
+
+/* Delete name under parent_fd, a file or a whole tree, never following symbolic links.
+ * Returns 0 (also when name does not exist) or -1 with errno set. */
+static int remove_tree(int parent_fd, const char *name, int depth)
+{
+    struct stat st;
+    struct dirent *entry;
+    DIR *dir = NULL;
+    int fd, saved_errno = 0;
+
+    if (fstatat(parent_fd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT ? 0 : -1;
+    if (!S_ISDIR(st.st_mode))
+        return unlinkat(parent_fd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+    if (depth >= REMOVE_DEPTH_MAX) {
+        errno = ELOOP;
+        return -1;
+    }
+    fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES && fchmodat(parent_fd, name, 0700, 0) == 0)
+        fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 || !(dir = fdopendir(fd))) {
+        saved_errno = errno;
+        goto done;
+    }
+    while ((errno = 0, entry = readdir(dir))) {
+        if (strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0)
+            continue;
+        if (remove_tree(dirfd(dir), entry->d_name, depth + 1) < 0)
+            break;
+    }
+    saved_errno = errno;
+    if (!saved_errno && unlinkat(parent_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+        saved_errno = errno;
+done:
+    if (dir)
+        closedir(dir);
+    else if (fd >= 0)
+        close(fd);
+    errno = saved_errno;
+    return saved_errno ? -1 : 0;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Read up to max bytes of fd into data; returns the count or -1 with errno. */
+static ssize_t read_up_to(int fd, void *data, size_t max)
+{
+    size_t got = 0;
+
+    while (got < max) {
+        ssize_t n = read(fd, (uint8_t *)data + got, max - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        if (n == 0)
+            break;
+        got += (size_t)n;
+    }
+    return (ssize_t)got;
+}
+
+static int create_file(int dir_fd, const char *name, int access_mode)
+{
+    return openat(dir_fd, name, access_mode | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+}
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0)
+        close(*fd);
+    *fd = -1;
+}
+
+int spool_open(struct spool **out, const char *root)
+{
+    struct spool *sp = NULL;
+    int rc = COHORT_EINVAL;
+
+    *out = NULL;
+    if (root[0] == '\0' || strlen(root) >= sizeof sp->root) {
+        log_error("spool directory path is empty or too long");
+        goto fail;
+    }
+    rc = COHORT_ENOMEM;
+    if (!(sp = calloc(1, sizeof(*sp))))
+        goto fail;
+    sp->root_fd = sp->lock_fd = -1;
+    strcpy(sp->root, root);
+    rc = COHORT_EIO;
+    if (make_dirs(root) < 0 || (sp->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        (sp->lock_fd = create_file(sp->root_fd, SPOOL_LOCK_FILE, O_RDWR)) < 0) {
+        log_error("cannot open spool directory %s: %s", root, strerror(errno));
+        goto fail;
+    }
+    if (flock(sp->lock_fd, LOCK_EX | LOCK_NB) < 0) {
+        rc = errno == EWOULDBLOCK ? COHORT_ESTATE : COHORT_EIO;
+        log_error("cannot lock spool directory %s: %s", root,
+                  rc == COHORT_ESTATE ? "another cohort-worker uses it" : strerror(errno));
+        goto fail;
+    }
+    *out = sp;
+    return 0;
+fail:
+    spool_destroy(&sp);
+    return rc;
+}
+
+void spool_destroy(struct spool **sp)
+{
+    int saved_errno = errno;
+
+    if (!sp || !*sp)
+        return;
+    close_fd(&(*sp)->lock_fd);
+    close_fd(&(*sp)->root_fd);
+    free(*sp);
+    *sp = NULL;
+    errno = saved_errno;
+}
+
+const char *spool_root(const struct spool *sp)
+{
+    return sp->root;
+}
+
+void spool_streams_close(struct spool_streams *streams)
+{
+    close_fd(&streams->stdin_fd);
+    close_fd(&streams->stdout_fd);
+    close_fd(&streams->stderr_fd);
+}
+
+int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
+                         uint32_t attempt, const uint8_t *stdin_data, uint32_t stdin_len)
+{
+    char name[ATTEMPT_NAME_MAX];
+    int dir_fd = -1, saved_errno;
+
+    streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = -1;
+    attempt_dir_name(name, job_id, attempt);
+    snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);
+    if (remove_tree(sp->root_fd, name, 0) < 0 || mkdirat(sp->root_fd, name, 0700) < 0 ||
+        (dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (streams->stdout_fd = create_file(dir_fd, "stdout", O_WRONLY)) < 0 ||
+        (streams->stderr_fd = create_file(dir_fd, "stderr", O_WRONLY)) < 0)
+        goto fail;
+    if (stdin_len == 0)
+        streams->stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    else if ((streams->stdin_fd = create_file(dir_fd, "stdin", O_RDWR)) >= 0 &&
+             (write_all(streams->stdin_fd, stdin_data, stdin_len) < 0 ||
+              lseek(streams->stdin_fd, 0, SEEK_SET) < 0))
+        close_fd(&streams->stdin_fd);
+    if (streams->stdin_fd < 0)
+        goto fail;
+    close(dir_fd);
+    return 0;
+fail:
+    saved_errno = errno;
+    log_error("cannot prepare spool directory %s: %s", streams->dir, strerror(saved_errno));
+    spool_streams_close(streams);
+    close_fd(&dir_fd);
+    remove_tree(sp->root_fd, name, 0);
+    return saved_errno == ENOMEM ? COHORT_ENOMEM : COHORT_EIO;
+}
+
+/* Fill a JOB_RESULT message from res and the captured streams (which may be NULL: empty). */
+static void result_to_msg(struct msg *m, const struct attempt_result *res,
+                          const struct capture *out, const struct capture *err)
+{
+    static const struct capture none;
+
+    out = out ? out : &none;
+    err = err ? err : &none;
+    memset(m, 0, sizeof(*m));
+    m->type = MSG_JOB_RESULT;
+    m->u.result = (struct msg_job_result){
+        .job_id = res->job_id,
+        .attempt = res->attempt,
+        .state = res->state,
+        .exit_code = res->exit_code,
+        .signal = res->signal,
+        .reason = res->reason,
+        .started_at = res->started_at,
+        .finished_at = res->finished_at,
+        .cpu_time_ms = res->cpu_time_ms,
+        .out = out->data,
+        .out_len = out->len,
+        .out_truncated = out->truncated,
+        .err = err->data,
+        .err_len = err->len,
+        .err_truncated = err->truncated,
+    };
+}
+
+static void result_from_msg(struct attempt_result *res, const struct msg_job_result *m)
+{
+    res->job_id = m->job_id;
+    res->attempt = m->attempt;
+    res->state = m->state;
+    res->exit_code = m->exit_code;
+    res->signal = m->signal;
+    snprintf(res->reason, sizeof res->reason, "%s", m->reason);
+    res->started_at = m->started_at;
+    res->finished_at = m->finished_at;
+    res->cpu_time_ms = m->cpu_time_ms;
+}
+
+int spool_result_write(struct spool *sp, const struct attempt_result *res)
+{
+    char name[ATTEMPT_NAME_MAX];
+    struct buf encoded;
+    struct msg m;
+    int dir_fd = -1, fd = -1, rc;
+
+    buf_init(&encoded, RESULT_FILE_MAX);
+    attempt_dir_name(name, res->job_id, res->attempt);
+    result_to_msg(&m, res, NULL, NULL);
+    if ((rc = msg_encode(&encoded, &m)) < 0) {
+        log_error("cannot encode the result of attempt %s", name);
+        goto done;
+    }
+    rc = COHORT_EIO;
+    if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (fd = create_file(dir_fd, RESULT_TMP_FILE, O_WRONLY)) < 0 ||
+        write_all(fd, encoded.data, encoded.len) < 0 || fsync(fd) < 0 ||
+        renameat(dir_fd, RESULT_TMP_FILE, dir_fd, RESULT_FILE) < 0 || fsync(dir_fd) < 0) {
+        log_error("cannot store the result of attempt %s: %s", name, strerror(errno));
+        goto done;
+    }
+    rc = 0;
+done:
+    close_fd(&fd);
+    close_fd(&dir_fd);
+    buf_free(&encoded);
+    return rc;
+}
+
+int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job_id,
+                      uint32_t attempt)
+{
+    char name[ATTEMPT_NAME_MAX], path[2 * ATTEMPT_NAME_MAX];
+    uint8_t *data = NULL;
+    struct msg *m = NULL;
+    ssize_t len;
+    int fd = -1, rc = COHORT_ENOMEM;
+
+    attempt_dir_name(name, job_id, attempt);
+    snprintf(path, sizeof path, "%s/%s", name, RESULT_FILE);
+    if (!(data = malloc(RESULT_FILE_MAX + 1)))
+        goto done;
+    rc = COHORT_ENOENT;
+    if ((fd = openat(sp->root_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+        if (errno != ENOENT && errno != ENOTDIR)
+            rc = COHORT_EIO;
+        goto done;
+    }
+    rc = COHORT_EIO;
+    if ((len = read_up_to(fd, data, RESULT_FILE_MAX + 1)) < 0)
+        goto done;
+    rc = COHORT_EPROTO;
+    if ((size_t)len > RESULT_FILE_MAX || msg_decode(&m, data, (size_t)len) < 0 ||
+        m->type != MSG_JOB_RESULT || m->u.result.job_id != job_id || m->u.result.attempt != attempt)
+        goto done;
+    result_from_msg(out, &m->u.result);
+    rc = 0;
+done:
+    msg_free(m);
+    close_fd(&fd);
+    free(data);
+    return rc;
+}
+
+/* Read up to WORKER_OUTPUT_CAP bytes of one stream file of an attempt into *c (zeroed
+ * first). A missing file (or directory, dir_fd < 0) is empty; so is one that is not a regular
+ * file or cannot be read (logged), since a job can replace the files in its spool dir.
+ * Returns 0 or COHORT_ENOMEM. */
+static int capture_read(struct capture *c, int dir_fd, const char *file)
+{
+    const char *problem = NULL;
+    struct stat st;
+    ssize_t got;
+    int fd = -1, rc = 0;
+
+    memset(c, 0, sizeof(*c));
+    if (dir_fd < 0)
+        goto done;
+    if ((fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
+        problem = errno == ENOENT ? NULL : strerror(errno);
+        goto done;
+    }
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+        problem = "not a regular file";
+        goto done;
+    }
+    c->truncated = (uint64_t)st.st_size > WORKER_OUTPUT_CAP;
+    c->len = c->truncated ? WORKER_OUTPUT_CAP : (uint32_t)st.st_size;
+    if (c->len && !(c->data = malloc(c->len))) {
+        rc = COHORT_ENOMEM;
+        goto done;
+    }
+    if ((got = read_up_to(fd, c->data, c->len)) < 0) {
+        problem = strerror(errno);
+        goto done;
+    }
+    c->len = (uint32_t)got; /* the file may have shrunk since fstat */
+done:
+    if (problem)
+        log_warn("treating captured %s as empty: %s", file, problem);
+    if (problem || rc < 0) {
+        free(c->data);
+        memset(c, 0, sizeof(*c));
+    }
+    close_fd(&fd);
+    return rc;
+}
+
+int spool_result_encode(struct buf *out, struct spool *sp, const struct attempt_result *res)
+{
+    char name[ATTEMPT_NAME_MAX];
+    struct capture stdout_capture = {0}, stderr_capture = {0};
+    struct msg m;
+    int dir_fd, rc;
+
+    attempt_dir_name(name, res->job_id, res->attempt);
+    dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if ((rc = capture_read(&stdout_capture, dir_fd, "stdout")) < 0 ||
+        (rc = capture_read(&stderr_capture, dir_fd, "stderr")) < 0)
+        goto done;
+    result_to_msg(&m, res, &stdout_capture, &stderr_capture);
+    rc = msg_encode(out, &m);
+done:
+    free(stderr_capture.data);
+    free(stdout_capture.data);
+    close_fd(&dir_fd);
+    return rc;
+}
+
+int spool_attempt_remove(struct spool *sp, uint64_t job_id, uint32_t attempt)
+{
+    char name[ATTEMPT_NAME_MAX];
+
+    attempt_dir_name(name, job_id, attempt);
+    if (remove_tree(sp->root_fd, name, 0) < 0) {
+        log_error("cannot remove spool directory %s/%s: %s", sp->root, name, strerror(errno));
+        return COHORT_EIO;
+    }
+    return 0;
+}
+
+int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg)
+{
+    struct attempt_result res;
+    struct dirent *entry;
+    DIR *dir = NULL;
+    uint64_t job_id;
+    uint32_t attempt;
+    int fd, rc = COHORT_EIO;
+
+    if ((fd = openat(sp->root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        !(dir = fdopendir(fd))) {
+        log_error("cannot read spool directory %s: %s", sp->root, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        goto done;
+    }
+    rc = 0;
+    while ((entry = readdir(dir))) {
+        if (!attempt_dir_parse(entry->d_name, &job_id, &attempt))
+            continue;
+        int read_rc = spool_result_read(&res, sp, job_id, attempt);
+        if (read_rc == 0) {
+            if ((rc = on_result(&res, arg)) < 0)
+                goto done;
+            continue;
+        }
+        if (read_rc == COHORT_EIO) {
+            log_warn("leaving %s/%s alone: its result cannot be read", sp->root, entry->d_name);
+            continue;
+        }
+        if (read_rc == COHORT_EPROTO)
+            log_warn("removing %s/%s: its result file is damaged", sp->root, entry->d_name);
+        else
+            log_info("removing %s/%s: an earlier worker ran it and stopped before it ended",
+                     sp->root, entry->d_name);
+        spool_attempt_remove(sp, job_id, attempt);
+    }
+done:
+    if (dir)
+        closedir(dir);
+    return rc;
+}

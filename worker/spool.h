@@ -1,0 +1,77 @@
+/* spool.h — the worker's spool: per-attempt dirs with stdin, output and kept results. */
+#ifndef COHORT_WORKER_SPOOL_H
+#define COHORT_WORKER_SPOOL_H
+
+#include <limits.h>
+#include <stdint.h>
+
+#include "buf.h"
+#include "result.h"
+
+#define WORKER_OUTPUT_CAP (1u << 20) /* bytes of each stream sent in one JOB_RESULT */
+
+struct spool;
+
+/* The files an attempt runs with. Every fd is owned by the holder and closed with
+ * spool_streams_close; -1 when not open. */
+struct spool_streams {
+    int stdin_fd;       /* the spooled stdin bytes, or /dev/null */
+    int stdout_fd;      /* SPOOL/JOB.ATTEMPT/stdout, empty */
+    int stderr_fd;      /* SPOOL/JOB.ATTEMPT/stderr, empty */
+    char dir[PATH_MAX]; /* SPOOL/JOB.ATTEMPT: the job's cwd when it names none */
+};
+
+/* Open the spool rooted at root, creating it (and missing parents) with mode 0700, and lock
+ * it so that no second worker shares it. On failure *out is NULL, the reason is logged and
+ * COHORT_EIO (cannot create or open), COHORT_ESTATE (locked by another worker),
+ * COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
+int spool_open(struct spool **out, const char *root);
+
+/* Release the lock and free *sp; sets *sp to NULL. NULL or *sp == NULL is a no-op. */
+void spool_destroy(struct spool **sp);
+
+/* The root directory given to spool_open (borrowed). */
+const char *spool_root(const struct spool *sp);
+
+/* Create the directory of (job, attempt) afresh (removing any leftover of that name), write
+ * the stdin bytes there when there are any, and open the three streams into *streams. On
+ * failure nothing is left behind, all fds in *streams are -1, the reason is logged and
+ * COHORT_EIO or COHORT_ENOMEM is returned. */
+int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
+                         uint32_t attempt, const uint8_t *stdin_data, uint32_t stdin_len);
+
+/* Close whichever fds of *streams are open and mark them -1. */
+void spool_streams_close(struct spool_streams *streams);
+
+/* Store res durably as the result of its attempt (temporary file, fsync, rename, fsync of
+ * the directory). Returns 0, or COHORT_EIO (logged) when it could not be made durable, in
+ * which case any earlier result file is unchanged. */
+int spool_result_write(struct spool *sp, const struct attempt_result *res);
+
+/* Read back the result of (job, attempt) into *out. Returns 0, COHORT_ENOENT when there is
+ * none, or COHORT_EPROTO when the file is damaged; *out is undefined on failure. */
+int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job_id,
+                      uint32_t attempt);
+
+/* Append to out the JOB_RESULT message of res, with up to WORKER_OUTPUT_CAP bytes of each
+ * captured stream read from the spool (the truncated flags set when a file was larger; a
+ * missing file counts as empty). The output lives in memory only during this call.
+ * Returns 0, COHORT_ETOOBIG, COHORT_ENOMEM or COHORT_EIO; out keeps its old length then. */
+int spool_result_encode(struct buf *out, struct spool *sp, const struct attempt_result *res);
+
+/* Delete the directory of (job, attempt) and everything in it (also files the job created
+ * there, not following symbolic links). Returns 0 (also when it did not exist) or
+ * COHORT_EIO (logged). */
+int spool_attempt_remove(struct spool *sp, uint64_t job_id, uint32_t attempt);
+
+/* Called by spool_scan for each kept result; returns 0 to go on or a negative code to stop
+ * the scan (which then returns that code). */
+typedef int (*spool_result_cb)(const struct attempt_result *res, void *arg);
+
+/* Walk the spool after a start: each attempt directory with a readable result is reported
+ * to on_result; directories without one (attempts a crashed worker was running) and those
+ * with a damaged result are deleted. Other entries are left alone. Returns 0, the code
+ * on_result stopped with, or COHORT_EIO when the spool cannot be read. */
+int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg);
+
+#endif
