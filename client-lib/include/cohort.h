@@ -45,6 +45,10 @@ typedef enum cohort_job_state {
 } cohort_job_state_t;
 #define COHORT_JOB_STATE_COUNT 6
 
+/* Bit of a job state in a state mask (cohort_jobs_list). */
+#define COHORT_JOB_STATE_BIT(state) (1u << (unsigned)(state))
+#define COHORT_JOB_STATES_ALL ((1u << COHORT_JOB_STATE_COUNT) - 1u)
+
 /* Worker states as the scheduler sees them. */
 typedef enum cohort_worker_state {
     COHORT_WORKER_UP = 0,
@@ -57,6 +61,343 @@ typedef enum cohort_stream {
     COHORT_STREAM_STDOUT = 1,
     COHORT_STREAM_STDERR = 2,
 } cohort_stream_t;
+
+/*
+ * Conventions
+ *
+ * - Functions return 0 (or a documented non-negative value) on success and a negative
+ *   COHORT_E* code on failure. A function that fails changes nothing its caller can see
+ *   except the error struct.
+ * - Every function that can fail takes a `cohort_error_t *err` last; it may be NULL. On
+ *   failure it receives the code and one sentence saying why (no trailing newline).
+ * - Output parameters come first. A returned `const char *` is borrowed from the object it
+ *   came from and lives as long as that object; anything the caller must free says so.
+ * - Destroy and free functions accept NULL and keep errno.
+ * - The library never prints, never exits and installs no signal handlers. A client handle
+ *   must not be used by two threads at once; separate handles are independent.
+ */
+
+/* Why a call failed. */
+typedef struct cohort_error {
+    int code;          /* the COHORT_E* code returned, 0 when nothing failed */
+    char message[256]; /* one sentence saying why, NUL-terminated */
+} cohort_error_t;
+
+/* A short English name for an error code ("no such job or worker"); never NULL. */
+COHORT_EXPORT const char *cohort_strerror(int code);
+
+/* The library's version, e.g. "0.1.0" (may differ from COHORT_VERSION_STRING of the header
+ * a program was built with). */
+COHORT_EXPORT const char *cohort_version(void);
+
+/* Release memory the library handed to the caller (cohort_logs_get data). NULL is a no-op. */
+COHORT_EXPORT void cohort_free(void *memory);
+
+/* ---- names and user input ---- */
+
+/* "pending", "running", ... for a job state; "unknown" for other values. Never NULL. */
+COHORT_EXPORT const char *cohort_job_state_name(int state);
+
+/* The job state called `name` (as cohort_job_state_name gives it), or COHORT_EINVAL. */
+COHORT_EXPORT int cohort_job_state_parse(const char *name);
+
+/* "up", "draining", "down" for a worker state; "unknown" for other values. Never NULL. */
+COHORT_EXPORT const char *cohort_worker_state_name(int state);
+
+/* Parse a size such as "512M", "2G", "1.5G" or "1048576" (binary units, a bare number is
+ * bytes). Returns 0 and sets *bytes, or COHORT_EINVAL leaving *bytes unchanged. */
+COHORT_EXPORT int cohort_parse_size(uint64_t *bytes, const char *text);
+
+/* Parse a duration such as "90" (seconds), "10m", "2h", "1h30m" or "01:30:00". Returns 0 and
+ * sets *seconds, or COHORT_EINVAL leaving *seconds unchanged. */
+COHORT_EXPORT int cohort_parse_duration(uint64_t *seconds, const char *text);
+
+/* Parse an array range "A-B" (or "A" for one index) with A <= B and at most the number of
+ * jobs one array may hold. Returns 0 and sets both, or COHORT_EINVAL changing neither. */
+COHORT_EXPORT int cohort_parse_range(uint32_t *first, uint32_t *last, const char *text);
+
+/* Write a size for people ("512M", "1.5G", "0") into out (out_len >= 16). Returns out. */
+COHORT_EXPORT char *cohort_format_size(char *out, size_t out_len, uint64_t bytes);
+
+/* Write ms since the epoch as an RFC 3339 UTC time ("2026-11-26T11:02:45.123Z") into out
+ * (out_len >= 32). Returns out. */
+COHORT_EXPORT char *cohort_format_time(char *out, size_t out_len, int64_t ms);
+
+/* ---- connection ---- */
+
+typedef struct cohort_client cohort_client_t;
+
+/* Prepare a connection to the scheduler at `endpoint` (a ZeroMQ endpoint such as
+ * "tcp://host:7700"; NULL means $COHORT_SCHEDULER, else "tcp://127.0.0.1:7700").
+ * `timeout_ms` bounds each request (<= 0 means 10000); a request that gets no answer in
+ * time fails with COHORT_ETIMEDOUT. Connecting does not wait for the scheduler: the first
+ * request finds out whether it answers. On success *out holds a handle the caller closes
+ * with cohort_client_close; on failure *out is NULL and COHORT_EINVAL (bad endpoint),
+ * COHORT_ECONNECT or COHORT_ENOMEM is returned. */
+COHORT_EXPORT int cohort_client_connect(cohort_client_t **out, const char *endpoint, int timeout_ms,
+                                        cohort_error_t *err);
+
+/* Close the connection and free the handle; unanswered requests are dropped. NULL is a
+ * no-op. */
+COHORT_EXPORT void cohort_client_close(cohort_client_t *client);
+
+/* The endpoint the client talks to (borrowed from the client). */
+COHORT_EXPORT const char *cohort_client_endpoint(const cohort_client_t *client);
+
+/* ---- job specs: what to run ---- */
+
+typedef struct cohort_job_spec cohort_job_spec_t;
+
+/* Re-runs a job gets by default when its worker is lost (as Slurm and HTCondor requeue). */
+#define COHORT_DEFAULT_RETRIES 3
+
+/* Create a spec with the defaults: 1 cpu, no memory request, no time limit, priority 0,
+ * 3 retries, no name, the worker's job directory as cwd, empty stdin, no command (one must
+ * be set before submitting). On success *out is the caller's, freed with
+ * cohort_job_spec_destroy; on failure *out is NULL and COHORT_ENOMEM is returned. */
+COHORT_EXPORT int cohort_job_spec_new(cohort_job_spec_t **out, cohort_error_t *err);
+
+/* Free a spec. NULL is a no-op. */
+COHORT_EXPORT void cohort_job_spec_destroy(cohort_job_spec_t *spec);
+
+/* The setters below copy what they are given (the caller keeps its strings and bytes). On
+ * a bad value they return COHORT_EINVAL or COHORT_ETOOBIG (naming the cap) and leave the
+ * spec as it was. */
+
+/* A name for people; NULL or "" clears it. */
+COHORT_EXPORT int cohort_job_spec_set_name(cohort_job_spec_t *spec, const char *name,
+                                           cohort_error_t *err);
+
+/* The program and its arguments: argc >= 1 non-NULL strings, argv[0] non-empty. The worker
+ * looks argv[0] up in PATH when it has no slash. */
+COHORT_EXPORT int cohort_job_spec_set_command(cohort_job_spec_t *spec, size_t argc,
+                                              const char *const *argv, cohort_error_t *err);
+
+/* Cpus the job needs (>= 1). */
+COHORT_EXPORT int cohort_job_spec_set_cpus(cohort_job_spec_t *spec, uint32_t cpus,
+                                           cohort_error_t *err);
+
+/* Memory the job needs in bytes; 0 means no request. */
+COHORT_EXPORT int cohort_job_spec_set_mem(cohort_job_spec_t *spec, uint64_t bytes,
+                                          cohort_error_t *err);
+
+/* Walltime limit in seconds; 0 means none. A job past it is killed and ends as timeout. */
+COHORT_EXPORT int cohort_job_spec_set_time_limit(cohort_job_spec_t *spec, uint32_t seconds,
+                                                 cohort_error_t *err);
+
+/* Priority: higher runs first; default 0; never fails. */
+COHORT_EXPORT int cohort_job_spec_set_priority(cohort_job_spec_t *spec, int32_t priority,
+                                               cohort_error_t *err);
+
+/* Re-runs allowed when the job's worker is lost; default COHORT_DEFAULT_RETRIES; never fails. */
+COHORT_EXPORT int cohort_job_spec_set_retries(cohort_job_spec_t *spec, uint32_t retries,
+                                              cohort_error_t *err);
+
+/* Working directory on the worker; NULL or "" means the worker's job directory. */
+COHORT_EXPORT int cohort_job_spec_set_cwd(cohort_job_spec_t *spec, const char *dir,
+                                          cohort_error_t *err);
+
+/* Bytes fed to the job's stdin (at most 4 MiB); len 0 clears them. */
+COHORT_EXPORT int cohort_job_spec_set_stdin(cohort_job_spec_t *spec, const void *data, size_t len,
+                                            cohort_error_t *err);
+
+/* Add one "KEY=VALUE" environment entry (KEY: a letter or _, then letters, digits, _ . -). */
+COHORT_EXPORT int cohort_job_spec_add_env(cohort_job_spec_t *spec, const char *key_value,
+                                          cohort_error_t *err);
+
+/* Make the spec an array: one job per index in [first, last], each seeing its index in
+ * COHORT_ARRAY_INDEX; ids are consecutive. */
+COHORT_EXPORT int cohort_job_spec_set_array(cohort_job_spec_t *spec, uint32_t first, uint32_t last,
+                                            cohort_error_t *err);
+
+/* Make an array spec a single job again. Never fails. */
+COHORT_EXPORT int cohort_job_spec_clear_array(cohort_job_spec_t *spec, cohort_error_t *err);
+
+/* ---- submitting ---- */
+
+/* The submission is acknowledged only once the scheduler has stored it, so a job whose id
+ * was returned is never lost. The specs are not changed and stay the caller's. The user
+ * the jobs run as is the caller's login name (effective uid). */
+
+/* Submit one job (spec must not be an array). On success *id_out holds its id. */
+COHORT_EXPORT int cohort_submit(uint64_t *id_out, cohort_client_t *client,
+                                const cohort_job_spec_t *spec, cohort_error_t *err);
+
+/* Submit a spec that may be an array. On success its jobs have the ids *first_id_out ..
+ * *first_id_out + *count_out - 1 (count 1 for a single job). */
+COHORT_EXPORT int cohort_submit_array(uint64_t *first_id_out, uint32_t *count_out,
+                                      cohort_client_t *client, const cohort_job_spec_t *spec,
+                                      cohort_error_t *err);
+
+/* Submit n specs (1 to 10000) in one round trip; all are stored or none. first_ids_out and
+ * counts_out are caller-provided arrays of n entries; on success spec i got the ids
+ * first_ids_out[i] .. first_ids_out[i] + counts_out[i] - 1, on failure they are unchanged.
+ * The whole request must fit in one 32 MiB message (COHORT_ETOOBIG otherwise). */
+COHORT_EXPORT int cohort_submit_many(uint64_t *first_ids_out, uint32_t *counts_out,
+                                     cohort_client_t *client, const cohort_job_spec_t *const *specs,
+                                     size_t n, cohort_error_t *err);
+
+/* ---- jobs: what the scheduler knows ---- */
+
+typedef struct cohort_job cohort_job_t;
+typedef struct cohort_job_list cohort_job_list_t;
+typedef struct cohort_attempt cohort_attempt_t;
+
+/* Everything known about one job, its attempts included. On success *out is the caller's,
+ * freed with cohort_job_free; on failure *out is NULL (COHORT_ENOENT: "no job N"). */
+COHORT_EXPORT int cohort_job_get(cohort_job_t **out, cohort_client_t *client, uint64_t job_id,
+                                 cohort_error_t *err);
+
+/* Free a job from cohort_job_get or cohort_wait_one. NULL is a no-op. Jobs borrowed from a
+ * list must not be freed. */
+COHORT_EXPORT void cohort_job_free(cohort_job_t *job);
+
+/* One page of jobs, in id order: those whose state bit is in state_mask (0 = pending and
+ * running; COHORT_JOB_STATES_ALL = every state) with an id larger than after_id, at most
+ * `limit` of them (0 = as many as one reply holds). The scheduler may return fewer than
+ * asked; an empty page means there are no more. Attempt histories are not filled. On
+ * success *out is the caller's, freed with cohort_job_list_free; on failure it is NULL. */
+COHORT_EXPORT int cohort_jobs_list(cohort_job_list_t **out, cohort_client_t *client,
+                                   uint32_t state_mask, uint32_t limit, uint64_t after_id,
+                                   cohort_error_t *err);
+
+/* Number of jobs in a list. */
+COHORT_EXPORT size_t cohort_job_list_count(const cohort_job_list_t *list);
+
+/* Job i of a list (borrowed from the list), or NULL when i is out of range. */
+COHORT_EXPORT const cohort_job_t *cohort_job_list_item(const cohort_job_list_t *list, size_t i);
+
+/* Free a list and the jobs borrowed from it. NULL is a no-op. */
+COHORT_EXPORT void cohort_job_list_free(cohort_job_list_t *list);
+
+/* Accessors; strings are borrowed from the job and never NULL. */
+COHORT_EXPORT uint64_t cohort_job_id(const cohort_job_t *job);
+COHORT_EXPORT const char *cohort_job_name(const cohort_job_t *job); /* "" when none */
+COHORT_EXPORT const char *cohort_job_user(const cohort_job_t *job);
+COHORT_EXPORT cohort_job_state_t cohort_job_state(const cohort_job_t *job);
+COHORT_EXPORT int cohort_job_exit_code(const cohort_job_t *job); /* -1 when none */
+COHORT_EXPORT int cohort_job_signal(const cohort_job_t *job);    /* 0 when none */
+/* Why the job is pending or why it ended, in words; "" when there is nothing to say. */
+COHORT_EXPORT const char *cohort_job_reason(const cohort_job_t *job);
+COHORT_EXPORT uint32_t cohort_job_cpus(const cohort_job_t *job);
+COHORT_EXPORT uint64_t cohort_job_mem(const cohort_job_t *job); /* bytes, 0 = none */
+COHORT_EXPORT int32_t cohort_job_priority(const cohort_job_t *job);
+COHORT_EXPORT uint32_t cohort_job_time_limit(const cohort_job_t *job); /* s, 0 = none */
+COHORT_EXPORT uint32_t cohort_job_retries(const cohort_job_t *job);
+COHORT_EXPORT const char *cohort_job_worker(const cohort_job_t *job);  /* "" when none */
+COHORT_EXPORT uint32_t cohort_job_attempts(const cohort_job_t *job);   /* runs started */
+COHORT_EXPORT int64_t cohort_job_array_index(const cohort_job_t *job); /* -1 when none */
+/* Times in ms since the Unix epoch; 0 when it has not happened. */
+COHORT_EXPORT int64_t cohort_job_submitted_at(const cohort_job_t *job);
+COHORT_EXPORT int64_t cohort_job_started_at(const cohort_job_t *job);
+COHORT_EXPORT int64_t cohort_job_finished_at(const cohort_job_t *job);
+COHORT_EXPORT uint64_t cohort_job_cpu_time_ms(const cohort_job_t *job);
+COHORT_EXPORT const char *cohort_job_cwd(const cohort_job_t *job); /* "" = job directory */
+/* The command: argc entries; cohort_job_arg gives NULL when i is out of range. */
+COHORT_EXPORT size_t cohort_job_argc(const cohort_job_t *job);
+COHORT_EXPORT const char *cohort_job_arg(const cohort_job_t *job, size_t i);
+/* The "KEY=VALUE" entries the submitter added; NULL when i is out of range. */
+COHORT_EXPORT size_t cohort_job_envc(const cohort_job_t *job);
+COHORT_EXPORT const char *cohort_job_env(const cohort_job_t *job, size_t i);
+
+/* The shell exit status that mirrors an ended job: 0 when completed, its exit code when it
+ * failed with one, 128+N when killed by signal N, 124 when it hit its time limit, 1 when
+ * cancelled or failed for another reason. COHORT_ESTATE when the job has not ended. */
+COHORT_EXPORT int cohort_job_exit_status(const cohort_job_t *job);
+
+/* The job's runs, oldest first (filled by cohort_job_get only; 0 elsewhere). Item i is
+ * borrowed from the job, or NULL when i is out of range. */
+COHORT_EXPORT size_t cohort_job_history_count(const cohort_job_t *job);
+COHORT_EXPORT const cohort_attempt_t *cohort_job_history_item(const cohort_job_t *job, size_t i);
+
+/* Accessors of one run; strings are borrowed and never NULL. */
+COHORT_EXPORT uint32_t cohort_attempt_number(const cohort_attempt_t *attempt); /* from 1 */
+COHORT_EXPORT const char *cohort_attempt_worker(const cohort_attempt_t *attempt);
+/* The state the run ended in; RUNNING while it runs; PENDING when its worker was lost. */
+COHORT_EXPORT cohort_job_state_t cohort_attempt_state(const cohort_attempt_t *attempt);
+COHORT_EXPORT int cohort_attempt_exit_code(const cohort_attempt_t *attempt); /* -1 = none */
+COHORT_EXPORT int cohort_attempt_signal(const cohort_attempt_t *attempt);    /* 0 = none */
+COHORT_EXPORT const char *cohort_attempt_reason(const cohort_attempt_t *attempt);
+COHORT_EXPORT int64_t cohort_attempt_started_at(const cohort_attempt_t *attempt);
+COHORT_EXPORT int64_t cohort_attempt_finished_at(const cohort_attempt_t *attempt);
+COHORT_EXPORT uint64_t cohort_attempt_cpu_time_ms(const cohort_attempt_t *attempt);
+
+/* ---- waiting, cancelling, output ---- */
+
+/* Block until every job in ids[0..n) has ended, or until timeout_ms passes (-1 = no limit,
+ * 0 = just look): COHORT_ETIMEDOUT then. Any number of ids may be given; they are sent in
+ * batches. On success, when out is not NULL, *out holds the ended jobs (the caller frees it
+ * with cohort_job_list_free); on failure *out is NULL. COHORT_ENOENT when an id is unknown. */
+COHORT_EXPORT int cohort_wait(cohort_job_list_t **out, cohort_client_t *client, const uint64_t *ids,
+                              size_t n, int timeout_ms, cohort_error_t *err);
+
+/* cohort_wait for one job; on success *out (may be NULL) holds it, freed with
+ * cohort_job_free. */
+COHORT_EXPORT int cohort_wait_one(cohort_job_t **out, cohort_client_t *client, uint64_t job_id,
+                                  int timeout_ms, cohort_error_t *err);
+
+/* Cancel jobs (n from 1 to 100000). Returns 0 when the scheduler handled the request; then,
+ * when codes_out (n entries, caller-provided) is not NULL, codes_out[i] says what happened to
+ * ids[i]: 0 cancelled, COHORT_ENOENT no such job, COHORT_ESTATE it had already ended. */
+COHORT_EXPORT int cohort_cancel(int *codes_out, cohort_client_t *client, const uint64_t *ids,
+                                size_t n, cohort_error_t *err);
+
+/* A job's captured stdout or stderr (as much as was kept: the first 1 MiB per attempt's
+ * stream). On success *data_out holds *len_out bytes plus a terminating NUL that the caller
+ * frees with cohort_free, and *truncated_out (may be NULL) is 1 when the job wrote more
+ * than was kept. On failure the outputs are unchanged. */
+COHORT_EXPORT int cohort_logs_get(uint8_t **data_out, size_t *len_out, int *truncated_out,
+                                  cohort_client_t *client, uint64_t job_id, cohort_stream_t stream,
+                                  cohort_error_t *err);
+
+/* ---- the pool ---- */
+
+typedef struct cohort_worker cohort_worker_t;
+typedef struct cohort_worker_list cohort_worker_list_t;
+
+/* Every worker the scheduler knows. On success *out is the caller's, freed with
+ * cohort_worker_list_free; on failure it is NULL. */
+COHORT_EXPORT int cohort_workers_list(cohort_worker_list_t **out, cohort_client_t *client,
+                                      cohort_error_t *err);
+COHORT_EXPORT size_t cohort_worker_list_count(const cohort_worker_list_t *list);
+/* Worker i (borrowed from the list), or NULL when i is out of range. */
+COHORT_EXPORT const cohort_worker_t *cohort_worker_list_item(const cohort_worker_list_t *list,
+                                                             size_t i);
+COHORT_EXPORT void cohort_worker_list_free(cohort_worker_list_t *list);
+
+/* Accessors; strings are borrowed from the list and never NULL. */
+COHORT_EXPORT const char *cohort_worker_name(const cohort_worker_t *worker);
+COHORT_EXPORT cohort_worker_state_t cohort_worker_state(const cohort_worker_t *worker);
+COHORT_EXPORT uint32_t cohort_worker_cpus(const cohort_worker_t *worker);
+COHORT_EXPORT uint32_t cohort_worker_cpus_used(const cohort_worker_t *worker);
+COHORT_EXPORT uint64_t cohort_worker_mem(const cohort_worker_t *worker);
+COHORT_EXPORT uint64_t cohort_worker_mem_used(const cohort_worker_t *worker);
+COHORT_EXPORT uint32_t cohort_worker_running(const cohort_worker_t *worker);
+COHORT_EXPORT int64_t cohort_worker_last_seen(const cohort_worker_t *worker); /* ms */
+/* Labels: key and value of label i, or NULL when i is out of range. */
+COHORT_EXPORT size_t cohort_worker_label_count(const cohort_worker_t *worker);
+COHORT_EXPORT const char *cohort_worker_label_key(const cohort_worker_t *worker, size_t i);
+COHORT_EXPORT const char *cohort_worker_label_value(const cohort_worker_t *worker, size_t i);
+
+/* Stop dispatching new jobs to a worker (its running jobs go on) / start again.
+ * COHORT_ENOENT when no worker has that name. */
+COHORT_EXPORT int cohort_worker_drain(cohort_client_t *client, const char *name,
+                                      cohort_error_t *err);
+COHORT_EXPORT int cohort_worker_resume(cohort_client_t *client, const char *name,
+                                       cohort_error_t *err);
+
+/* The pool seen as one resource. */
+typedef struct cohort_status {
+    uint32_t workers_total, workers_up, workers_draining, workers_down;
+    uint64_t cpus_total, cpus_used;        /* of the workers in the pool */
+    uint64_t mem_total, mem_used;          /* bytes, of the same workers */
+    uint64_t jobs[COHORT_JOB_STATE_COUNT]; /* jobs per state, indexed by cohort_job_state_t */
+    uint64_t finished_last_minute;         /* jobs that ended in the last 60 s */
+} cohort_status_t;
+
+/* Fill *out with the pool's status; on failure *out is unchanged. */
+COHORT_EXPORT int cohort_status_get(cohort_status_t *out, cohort_client_t *client,
+                                    cohort_error_t *err);
 
 #ifdef __cplusplus
 }

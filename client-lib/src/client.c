@@ -1,2 +1,315 @@
-/* placeholder until the real module lands */
-typedef int placeholder_unused_t;
+/* client.c — the connection to the scheduler: a DEALER socket and synchronous requests. */
+#include <assert.h>
+#include <errno.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#include "client_internal.h"
+#include "clock.h"
+
+/* Open the DEALER socket and connect it. Returns 0, COHORT_EINVAL for an endpoint ZeroMQ
+ * rejects, or COHORT_ECONNECT; on failure client->socket stays NULL. */
+static int socket_open(cohort_client_t *client, cohort_error_t *err)
+{
+    int linger = 0, immediate = 1;
+    int64_t max_message = PROTO_MAX_MSG;
+    void *socket = zmq_socket(client->zmq_context, ZMQ_DEALER);
+    int rc = COHORT_ECONNECT;
+
+    if (!socket) {
+        cohort__error(err, rc, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    /* IMMEDIATE keeps requests out of the queue until a connection exists, so a request to
+     * an unreachable scheduler times out instead of waiting for it forever. */
+    if (zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
+        zmq_setsockopt(socket, ZMQ_IMMEDIATE, &immediate, sizeof immediate) < 0 ||
+        zmq_setsockopt(socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) < 0) {
+        cohort__error(err, rc, "cannot set up a ZeroMQ socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    if (zmq_connect(socket, client->endpoint) < 0) {
+        rc = errno == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
+        cohort__error(err, rc, "invalid scheduler endpoint '%s': %s", client->endpoint,
+                      zmq_strerror(errno));
+        goto fail;
+    }
+    client->socket = socket;
+    return 0;
+fail:
+    if (socket)
+        zmq_close(socket);
+    return rc;
+}
+
+/* Replace the socket with a fresh one, so that nothing a peer sent to the old one can be
+ * read later. A failed reopen leaves socket NULL; the next request tries again. */
+static void socket_reset(cohort_client_t *client)
+{
+    if (client->socket)
+        zmq_close(client->socket);
+    client->socket = NULL;
+    socket_open(client, NULL);
+}
+
+/* The login name of the effective uid, or its number when it has no passwd entry. Returns a
+ * string the caller frees, or NULL when out of memory. */
+static char *current_user_name(void)
+{
+    struct passwd entry, *found = NULL;
+    char lines[4096], uid_text[24];
+
+    if (getpwuid_r(geteuid(), &entry, lines, sizeof lines, &found) == 0 && found)
+        return strdup(found->pw_name);
+    snprintf(uid_text, sizeof uid_text, "%u", (unsigned)geteuid());
+    return strdup(uid_text);
+}
+
+int cohort_client_connect(cohort_client_t **out, const char *endpoint, int timeout_ms,
+                          cohort_error_t *err)
+{
+    cohort_client_t *client = NULL;
+    const char *from_env = getenv("COHORT_SCHEDULER");
+    int rc = COHORT_ENOMEM;
+
+    *out = NULL;
+    if (!endpoint)
+        endpoint = from_env && *from_env ? from_env : COHORT__DEFAULT_ENDPOINT;
+    if (!(client = calloc(1, sizeof *client)))
+        goto fail;
+    buf_init(&client->frame, PROTO_MAX_MSG);
+    client->timeout_ms = timeout_ms > 0 ? timeout_ms : COHORT__DEFAULT_TIMEOUT_MS;
+    client->next_req_id = 1;
+    if (!(client->endpoint = strdup(endpoint)) || !(client->user = current_user_name()))
+        goto fail;
+    if (!(client->zmq_context = zmq_ctx_new())) {
+        rc = cohort__error(err, COHORT_ECONNECT, "cannot start ZeroMQ: %s", zmq_strerror(errno));
+        goto fail;
+    }
+    if ((rc = socket_open(client, err)) < 0)
+        goto fail;
+    *out = client;
+    return 0;
+fail:
+    if (rc == COHORT_ENOMEM)
+        cohort__error(err, rc, "out of memory while connecting");
+    cohort_client_close(client);
+    return rc;
+}
+
+void cohort_client_close(cohort_client_t *client)
+{
+    int saved_errno = errno;
+
+    if (!client)
+        return;
+    if (client->socket)
+        zmq_close(client->socket);
+    if (client->zmq_context)
+        zmq_ctx_term(client->zmq_context);
+    buf_free(&client->frame);
+    free(client->endpoint);
+    free(client->user);
+    free(client);
+    errno = saved_errno;
+}
+
+const char *cohort_client_endpoint(const cohort_client_t *client)
+{
+    return client->endpoint;
+}
+
+/* Where a request's req_id lives; every client request has one. */
+static uint64_t *request_id_field(struct msg *req)
+{
+    switch (req->type) {
+    case MSG_SUBMIT:
+        return &req->u.submit.req_id;
+    case MSG_JOBS:
+        return &req->u.jobs.req_id;
+    case MSG_SHOW:
+        return &req->u.show.req_id;
+    case MSG_LOGS:
+        return &req->u.logs.req_id;
+    case MSG_CANCEL:
+        return &req->u.cancel.req_id;
+    case MSG_WAIT:
+        return &req->u.wait.req_id;
+    case MSG_WORKERS:
+        return &req->u.workers.req_id;
+    case MSG_STATUS:
+        return &req->u.status.req_id;
+    case MSG_DRAIN:
+        return &req->u.drain.req_id;
+    case MSG_RESUME:
+        return &req->u.resume.req_id;
+    default:
+        return NULL;
+    }
+}
+
+/* Wait until the socket has one of `events` or the deadline (monotonic ms) passes. Returns
+ * 0 when it may have (callers retry their non-blocking call), COHORT_ETIMEDOUT, or
+ * COHORT_ECONNECT when polling failed. */
+static int socket_await(void *socket, short events, int64_t deadline)
+{
+    int64_t left = deadline - clock_mono_ms();
+    zmq_pollitem_t item = {.socket = socket, .events = events};
+
+    if (left <= 0)
+        return COHORT_ETIMEDOUT;
+    if (zmq_poll(&item, 1, (long)left) < 0 && errno != EINTR)
+        return COHORT_ECONNECT;
+    return 0;
+}
+
+/* Queue one frame for sending, waiting until a connection takes it or the deadline. */
+static int frame_send(void *socket, const struct buf *frame, int64_t deadline)
+{
+    int rc;
+
+    for (;;) {
+        if (zmq_send(socket, frame->data, frame->len, ZMQ_DONTWAIT) >= 0)
+            return 0;
+        if (errno != EAGAIN && errno != EINTR)
+            return COHORT_ECONNECT;
+        if ((rc = socket_await(socket, ZMQ_POLLOUT, deadline)) < 0)
+            return rc;
+    }
+}
+
+/* Receive the next single-frame message and decode it. Multi-frame messages are dropped.
+ * Returns 0 with *out set, COHORT_ETIMEDOUT, COHORT_ECONNECT, COHORT_EPROTO (undecodable)
+ * or COHORT_ENOMEM. */
+static int message_receive(struct msg **out, void *socket, int64_t deadline)
+{
+    zmq_msg_t frame;
+    int rc;
+
+    zmq_msg_init(&frame);
+    for (;;) {
+        if (zmq_msg_recv(&frame, socket, ZMQ_DONTWAIT) < 0) {
+            if (errno != EAGAIN && errno != EINTR) {
+                rc = COHORT_ECONNECT;
+                break;
+            }
+            if ((rc = socket_await(socket, ZMQ_POLLIN, deadline)) < 0)
+                break;
+            continue;
+        }
+        if (zmq_msg_more(&frame)) {
+            while (zmq_msg_more(&frame) && zmq_msg_recv(&frame, socket, ZMQ_DONTWAIT) >= 0)
+                ; /* the parts of a message arrive together */
+            continue;
+        }
+        rc = msg_decode(out, zmq_msg_data(&frame), zmq_msg_size(&frame));
+        break;
+    }
+    zmq_msg_close(&frame);
+    return rc;
+}
+
+void cohort__format_seconds(char *out, size_t out_len, int ms)
+{
+    if (ms % 1000 == 0)
+        snprintf(out, out_len, "%d s", ms / 1000);
+    else
+        snprintf(out, out_len, "%.1f s", ms / 1000.0);
+}
+
+int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *req,
+                 int reply_timeout_ms, cohort_error_t *err)
+{
+    uint64_t *req_id = request_id_field(req);
+    int send_timeout_ms =
+        client->timeout_ms < reply_timeout_ms ? client->timeout_ms : reply_timeout_ms;
+    int64_t started = clock_mono_ms();
+    int waited_ms = reply_timeout_ms; /* the limit that passed, for the message */
+    struct msg *reply = NULL;
+    char waited[32];
+    int rc;
+
+    assert(req_id && reply_timeout_ms > 0);
+    *reply_out = NULL;
+    *req_id = client->next_req_id++;
+    buf_reset(&client->frame);
+    if ((rc = msg_encode(&client->frame, req)) < 0) {
+        if (rc == COHORT_ETOOBIG)
+            return cohort__error(err, rc, "the request is larger than the %u MiB message cap",
+                                 PROTO_MAX_MSG >> 20);
+        return cohort__error(err, rc, "cannot encode the request: %s", cohort_strerror(rc));
+    }
+    if (!client->socket && (rc = socket_open(client, err)) < 0)
+        return rc;
+    rc = frame_send(client->socket, &client->frame, started + send_timeout_ms);
+    if (rc == COHORT_ETIMEDOUT)
+        waited_ms = send_timeout_ms;
+    while (rc == 0) {
+        if ((rc = message_receive(&reply, client->socket, started + reply_timeout_ms)) < 0)
+            break;
+        if (reply->type == MSG_REPLY && reply->u.reply.req_id == *req_id)
+            break;
+        msg_free(reply); /* a late answer to a request given up on, or not for clients */
+        reply = NULL;
+    }
+    if (rc == 0 && reply->u.reply.request != req->type) {
+        msg_free(reply);
+        rc = COHORT_EPROTO;
+    }
+    switch (rc) {
+    case 0:
+        *reply_out = reply;
+        return 0;
+    case COHORT_ETIMEDOUT:
+        cohort__format_seconds(waited, sizeof waited, waited_ms);
+        cohort__error(err, rc, "no answer from the scheduler at %s within %s", client->endpoint,
+                      waited);
+        break;
+    case COHORT_EPROTO:
+        cohort__error(err, rc, "the scheduler at %s sent a reply this client cannot read",
+                      client->endpoint);
+        break;
+    case COHORT_ENOMEM:
+        cohort__error(err, rc, "out of memory while reading the reply");
+        break;
+    default:
+        cohort__error(err, rc, "lost the connection to the scheduler at %s: %s", client->endpoint,
+                      zmq_strerror(errno));
+        break;
+    }
+    socket_reset(client); /* so an answer that comes late cannot be read as a later one's */
+    return rc;
+}
+
+int cohort__reply_status(struct msg *reply, cohort_error_t *err)
+{
+    int status = reply->u.reply.status;
+    int rc;
+
+    if (status >= 0)
+        return 0;
+    /* A code this library does not know means a peer it does not understand. */
+    rc = status >= COHORT_EINTERNAL ? status : COHORT_EPROTO;
+    cohort__error(err, rc, "%s",
+                  *reply->u.reply.error ? reply->u.reply.error : cohort_strerror(rc));
+    msg_free(reply);
+    return rc;
+}
+
+int cohort__request(struct msg **reply_out, cohort_client_t *client, struct msg *req,
+                    cohort_error_t *err)
+{
+    struct msg *reply = NULL;
+    int rc;
+
+    *reply_out = NULL;
+    if ((rc = cohort__call(&reply, client, req, client->timeout_ms, err)) < 0 ||
+        (rc = cohort__reply_status(reply, err)) < 0)
+        return rc;
+    *reply_out = reply;
+    return 0;
+}

@@ -1,0 +1,69 @@
+#!/bin/bash
+# cli_usage.sh — the cohort command without a scheduler: help, version, usage errors (exit 2,
+# one line on stderr) and an unreachable scheduler (exit 1, one line). Usage: cli_usage.sh COHORT
+set -u
+cohort=$1
+failures=0
+
+# expect STATUS PATTERN -- ARGS...: run cohort (with COHORT_TIMEOUT=${TEST_TIMEOUT:-1}), check
+# its exit status, and that stderr is one line matching PATTERN (when PATTERN is not empty).
+expect() {
+    local status=$1 pattern=$2
+    shift 3
+    local err rc
+    err=$(COHORT_TIMEOUT=${TEST_TIMEOUT:-1} timeout 20 "$cohort" "$@" 2>&1 >/dev/null)
+    rc=$?
+    if [[ $rc -ne $status ]]; then
+        echo "FAIL: cohort $* exited $rc, not $status (stderr: $err)"
+        failures=$((failures + 1))
+    elif [[ -n $pattern && ( $(printf '%s\n' "$err" | wc -l) -ne 1 || ! $err =~ $pattern ) ]]; then
+        echo "FAIL: cohort $*: stderr '$err' is not one line matching '$pattern'"
+        failures=$((failures + 1))
+    fi
+}
+
+unreachable=tcp://127.0.0.1:1
+expect 0 '' -- --help
+expect 0 '' -- --version
+expect 0 '' -- submit --help
+expect 0 '' -- jobs --help
+[[ $("$cohort" --version) == "cohort "* ]] || { echo "FAIL: --version"; failures=$((failures + 1)); }
+expect 2 "^cohort: no command given" --
+expect 2 "^cohort: unknown command 'frob'" -- frob
+expect 2 "^cohort: unknown option '--frob'" -- --frob
+expect 2 "^cohort: invalid memory size '12Q' \(use e.g. 512M or 2G\)$" -- submit -m 12Q -- true
+expect 2 "^cohort: invalid cpu count '0'" -- submit -c 0 -- true
+expect 2 "^cohort: invalid time limit '5y'" -- submit -t 5y -- true
+expect 2 "^cohort: invalid priority 'high'" -- submit -p high -- true
+expect 2 "^cohort: invalid array range '9-1'" -- submit -a 9-1 -- true
+expect 2 "^cohort: invalid environment entry '=x'" -- submit -e =x -- true
+expect 2 "^cohort: invalid retry count '-1'" -- submit --retries -1 -- true
+expect 2 "^cohort: 'submit' needs a command" -- submit -c 2
+expect 2 "^cohort: option '-m' of 'submit' needs a value" -- submit -m
+expect 2 "^cohort: unknown option '--frob' for 'submit'" -- submit --frob -- true
+expect 2 "^cohort: unknown job state 'done'" -- jobs --state running,done
+expect 2 "^cohort: invalid limit '0'" -- jobs --limit 0
+expect 2 "^cohort: 'show' needs a job id" -- show
+expect 2 "^cohort: invalid job id 'x1'" -- show x1
+expect 2 "^cohort: 'logs' takes one job id" -- logs 1 2
+expect 2 "^cohort: 'cancel' needs at least one job id" -- cancel
+expect 2 "^cohort: unknown option '-3' for 'wait'" -- wait 1 -3
+expect 2 "^cohort: invalid job id '0'" -- cancel 0
+expect 2 "^cohort: invalid timeout 'soon'" -- wait 1 --timeout soon
+expect 2 "^cohort: 'drain' needs exactly one worker name" -- drain
+expect 2 "^cohort: 'status' takes no arguments" -- status now
+TEST_TIMEOUT=soon expect 2 "^cohort: invalid COHORT_TIMEOUT 'soon'" -- status
+for command in "status" "jobs" "workers" "show 1" "logs 1" "cancel 1" "wait 1" "drain w" \
+    "resume w" "submit -- true"; do
+    # shellcheck disable=SC2086
+    expect 1 "^cohort: no answer from the scheduler at $unreachable within 1 s$" -- \
+        --scheduler $unreachable $command
+done
+expect 1 "^cohort: no answer from the scheduler" -- status --json --scheduler $unreachable
+expect 1 "^cohort: invalid scheduler endpoint 'nowhere'" -- --scheduler nowhere status
+
+if [[ $failures -ne 0 ]]; then
+    echo "$failures checks failed"
+    exit 1
+fi
+echo "all checks passed"
