@@ -1,4 +1,6 @@
 /* codec_decode.c — msg_decode: strict, bounded decoding of one frame into one allocation. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +15,8 @@
  * structs while measuring), so checks across fields and the choice of a reply's body work
  * the same way in both. Nothing is allocated before every count and length has been checked
  * against the bytes that remain, so the allocation is bounded by a small multiple of the
- * frame's length.
+ * frame's length. The first failure is also put into words (the innermost field that broke
+ * a rule), for answers to malformed requests.
  */
 
 struct decoder {
@@ -22,6 +25,7 @@ struct decoder {
     size_t arena_size; /* bytes in arena */
     size_t arena_used; /* bytes handed out so far (or that would have been) */
     bool overflow;     /* the fill pass asked for more than the measure pass: a bug */
+    char why[128];     /* the first failure in words; "" until one */
 };
 
 static int decode_field(struct decoder *d, uint8_t *base, const struct field *f);
@@ -34,6 +38,33 @@ static void decoder_start(struct decoder *d, const void *frame, size_t len, void
     d->arena_size = arena_size;
     d->arena_used = sizeof(struct msg); /* the struct itself comes first */
     d->overflow = false;
+    d->why[0] = '\0';
+}
+
+/* Put the first failure into words (later ones are consequences of it). Returns
+ * COHORT_EPROTO. */
+static int refuse(struct decoder *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int refuse(struct decoder *d, const char *fmt, ...)
+{
+    va_list ap;
+
+    if (!d->why[0]) {
+        va_start(ap, fmt);
+        vsnprintf(d->why, sizeof d->why, fmt, ap);
+        va_end(ap);
+    }
+    return COHORT_EPROTO;
+}
+
+/* How a reason names a field: "field 'cpus'", or "a list entry" for unnamed elements. */
+static const char *field_label(char *out, size_t out_len, const struct field *f)
+{
+    if (f->name)
+        snprintf(out, out_len, "field '%s'", f->name);
+    else
+        snprintf(out, out_len, "a list entry");
+    return out;
 }
 
 /* Hand out size bytes aligned to align (a power of two) from the arena. Returns NULL while
@@ -88,14 +119,14 @@ static void store_int(void *at, unsigned width, int64_t value)
     }
 }
 
-/* Read a string and store a NUL-terminated copy's address at *at. */
-static int decode_str(struct decoder *d, const char **at)
+/* Read a string of at most cap bytes and store a NUL-terminated copy's address at *at. */
+static int decode_str(struct decoder *d, const char **at, uint32_t cap)
 {
     const char *data;
     uint32_t len;
     char *copy;
 
-    if (mp_read_str(&d->in, &data, &len, PROTO_MAX_STR) < 0)
+    if (mp_read_str(&d->in, &data, &len, cap) < 0)
         return COHORT_EPROTO;
     if ((copy = arena_take(d, (size_t)len + 1, 1))) {
         memcpy(copy, data, len);
@@ -122,21 +153,27 @@ static int decode_bin(struct decoder *d, uint8_t *base, const struct field *f)
 }
 
 /* Decode the shape's fields into base from a wire list of n_wire entries, skipping those
- * past the ones the shape knows, then check the fields together. */
+ * past the ones the shape knows, then check the fields together. Optional fields an older
+ * peer left out stay zero (base is zeroed), strings among them become "". */
 static int decode_fields(struct decoder *d, uint8_t *base, const struct shape *shape,
                          uint32_t n_wire)
 {
+    uint32_t n_required = shape->n_fields - shape->n_optional;
+    uint32_t n_present = n_wire < shape->n_fields ? n_wire : shape->n_fields;
     int rc;
 
-    if (n_wire < shape->n_fields)
-        return COHORT_EPROTO;
-    for (uint32_t i = 0; i < shape->n_fields; i++)
+    if (n_wire < n_required)
+        return refuse(d, "%u fields, fewer than the %u needed", n_wire, n_required);
+    for (uint32_t i = 0; i < n_present; i++)
         if ((rc = decode_field(d, base, &shape->fields[i])) < 0)
             return rc;
-    if (mp_skip(&d->in, n_wire - shape->n_fields) < 0)
-        return COHORT_EPROTO;
+    for (uint32_t i = n_present; i < shape->n_fields; i++)
+        if (shape->fields[i].kind == FIELD_STR)
+            *(const char **)(base + shape->fields[i].offset) = "";
+    if (mp_skip(&d->in, n_wire - n_present) < 0)
+        return refuse(d, "the message is cut short");
     if (shape->valid && !shape->valid(base))
-        return COHORT_EPROTO;
+        return refuse(d, "%s", shape->invalid_why ? shape->invalid_why : "fields disagree");
     return 0;
 }
 
@@ -146,7 +183,7 @@ static int decode_struct(struct decoder *d, uint8_t *base, const struct shape *s
     uint32_t n_wire;
 
     if (mp_read_array(&d->in, &n_wire, UINT32_MAX) < 0)
-        return COHORT_EPROTO;
+        return refuse(d, "a struct is not a list of fields");
     return decode_fields(d, base, shape, n_wire);
 }
 
@@ -170,8 +207,11 @@ static int decode_list(struct decoder *d, uint8_t *base, const struct field *f)
 
     rc = f->kind == FIELD_MAP ? mp_read_map(&d->in, &count, (uint32_t)f->max)
                               : mp_read_array(&d->in, &count, (uint32_t)f->max);
-    if (rc < 0 || count < f->min)
-        return COHORT_EPROTO;
+    if (rc < 0)
+        return COHORT_EPROTO; /* worded by decode_field */
+    if (count < f->min)
+        return refuse(d, "field '%s' has %u entries; it needs at least %lld",
+                      f->name ? f->name : "?", count, (long long)f->min);
     if (count)
         elements = arena_take(d, (size_t)count * shape->size, 8);
     for (uint32_t i = 0; i < count; i++) {
@@ -240,45 +280,75 @@ static int decode_reply_body(struct decoder *d, struct msg_reply *reply)
     return decode_field(d, (uint8_t *)reply, body);
 }
 
+/* Decode one field; the first failure is worded by the innermost field that broke a rule. */
 static int decode_field(struct decoder *d, uint8_t *base, const struct field *f)
 {
     uint64_t uint_value;
     int64_t int_value;
     bool bool_value;
+    char label[96];
+    int rc = 0;
 
     switch (f->kind) {
     case FIELD_UINT:
-        if (mp_read_uint(&d->in, &uint_value, f->max) < 0 || uint_value < (uint64_t)f->min)
-            return COHORT_EPROTO;
+        if (mp_read_uint(&d->in, &uint_value, f->max) < 0)
+            return refuse(d, "%s is not a whole number from %lld to %llu",
+                          field_label(label, sizeof label, f), (long long)f->min,
+                          (unsigned long long)f->max);
+        if (uint_value < (uint64_t)f->min)
+            return refuse(d, "%s must be at least %lld", field_label(label, sizeof label, f),
+                          (long long)f->min);
         store_uint(base + f->offset, f->width, uint_value);
         return 0;
     case FIELD_INT:
         if (mp_read_int(&d->in, &int_value, f->min, (int64_t)f->max) < 0)
-            return COHORT_EPROTO;
+            return refuse(d, "%s is not a whole number from %lld to %lld",
+                          field_label(label, sizeof label, f), (long long)f->min,
+                          (long long)f->max);
         store_int(base + f->offset, f->width, int_value);
         return 0;
     case FIELD_BOOL:
         if (mp_read_bool(&d->in, &bool_value) < 0)
-            return COHORT_EPROTO;
+            return refuse(d, "%s is not true or false", field_label(label, sizeof label, f));
         *(bool *)(base + f->offset) = bool_value;
         return 0;
     case FIELD_STR:
-        return decode_str(d, (const char **)(base + f->offset));
+        if ((rc = decode_str(d, (const char **)(base + f->offset),
+                             f->max ? (uint32_t)f->max : PROTO_MAX_STR)) < 0)
+            return refuse(d, "%s is not a string of at most %llu bytes without NUL bytes",
+                          field_label(label, sizeof label, f),
+                          (unsigned long long)(f->max ? f->max : PROTO_MAX_STR));
+        return 0;
     case FIELD_BIN:
-        return decode_bin(d, base, f);
+        if ((rc = decode_bin(d, base, f)) < 0)
+            return refuse(d, "%s is not a byte string of at most %llu bytes",
+                          field_label(label, sizeof label, f), (unsigned long long)f->max);
+        return 0;
     case FIELD_LIST:
     case FIELD_MAP:
-        return decode_list(d, base, f);
+        rc = decode_list(d, base, f);
+        break;
     case FIELD_STRUCT:
-        return decode_struct(d, base + f->offset, f->shape);
+        rc = decode_struct(d, base + f->offset, f->shape);
+        break;
     case FIELD_U64_ARRAY:
-        return decode_u64_array(d, base, f);
+        rc = decode_u64_array(d, base, f);
+        break;
     case FIELD_ID_RANGES:
-        return decode_id_ranges(d, base, f);
+        rc = decode_id_ranges(d, base, f);
+        break;
     case FIELD_REPLY_BODY:
-        return decode_reply_body(d, (struct msg_reply *)base);
+        rc = decode_reply_body(d, (struct msg_reply *)base);
+        break;
+    default:
+        return COHORT_EINTERNAL;
     }
-    return COHORT_EINTERNAL;
+    if (rc == COHORT_EPROTO && (f->kind == FIELD_LIST || f->kind == FIELD_MAP))
+        refuse(d, "%s is not a list of at most %llu entries", field_label(label, sizeof label, f),
+               (unsigned long long)f->max);
+    else if (rc == COHORT_EPROTO)
+        refuse(d, "%s is malformed", field_label(label, sizeof label, f));
+    return rc;
 }
 
 /* [version, type, fields...] and nothing after it. */
@@ -289,17 +359,21 @@ static int decode_message(struct decoder *d, struct msg *m)
     uint32_t n_wire;
     int rc;
 
-    if (mp_read_array(&d->in, &n_wire, UINT32_MAX) < 0 || n_wire < 2 ||
-        mp_read_uint(&d->in, &version, UINT64_MAX) < 0 || version != PROTO_VERSION ||
-        mp_read_uint(&d->in, &type, UINT8_MAX) < 0 || !(shape = msg_shape((int)type)))
-        return COHORT_EPROTO;
+    if (mp_read_array(&d->in, &n_wire, UINT32_MAX) < 0 || n_wire < 2)
+        return refuse(d, "not a list [version, type, fields...]");
+    if (mp_read_uint(&d->in, &version, UINT64_MAX) < 0 || version != PROTO_VERSION)
+        return refuse(d, "not protocol version %d", PROTO_VERSION);
+    if (mp_read_uint(&d->in, &type, UINT8_MAX) < 0 || !(shape = msg_shape((int)type)))
+        return refuse(d, "an unknown message type");
     m->type = (uint8_t)type;
     if ((rc = decode_fields(d, (uint8_t *)&m->u, shape, n_wire - 2)) < 0)
         return rc;
-    return mp_remaining(&d->in) == 0 ? 0 : COHORT_EPROTO;
+    if (mp_remaining(&d->in) != 0)
+        return refuse(d, "%zu byte(s) after the end of the message", mp_remaining(&d->in));
+    return 0;
 }
 
-int msg_decode(struct msg **out, const void *frame, size_t len)
+int msg_decode_v2(struct msg **out, const void *frame, size_t len, char *why, size_t why_len)
 {
     struct decoder d;
     struct msg measured;
@@ -308,8 +382,14 @@ int msg_decode(struct msg **out, const void *frame, size_t len)
     int rc = COHORT_EPROTO;
 
     *out = NULL;
-    if (!frame || len == 0 || len > PROTO_MAX_MSG)
+    d.why[0] = '\0';
+    if (!frame || len == 0 || len > PROTO_MAX_MSG) {
+        if (len > PROTO_MAX_MSG)
+            refuse(&d, "larger than the %u MiB message cap", PROTO_MAX_MSG >> 20);
+        else
+            refuse(&d, "an empty frame");
         goto fail;
+    }
     memset(&measured, 0, sizeof(measured));
     decoder_start(&d, frame, len, NULL, 0);
     if ((rc = decode_message(&d, &measured)) < 0)
@@ -317,19 +397,30 @@ int msg_decode(struct msg **out, const void *frame, size_t len)
 
     size = d.arena_used;
     rc = COHORT_ENOMEM;
-    if (!(m = calloc(1, size)))
+    if (!(m = calloc(1, size))) {
+        refuse(&d, "out of memory");
         goto fail;
+    }
     decoder_start(&d, frame, len, m, size);
     rc = decode_message(&d, m);
     if (rc == 0 && (d.overflow || d.arena_used != size))
         rc = COHORT_EINTERNAL;
-    if (rc < 0)
+    if (rc < 0) {
+        refuse(&d, "the decoder failed (a bug)");
         goto fail;
+    }
     *out = m;
     return 0;
 fail:
+    if (why && why_len)
+        snprintf(why, why_len, "%s", d.why[0] ? d.why : "malformed");
     free(m);
     return rc;
+}
+
+int msg_decode(struct msg **out, const void *frame, size_t len)
+{
+    return msg_decode_v2(out, frame, len, NULL, 0);
 }
 
 void msg_free(struct msg *m)

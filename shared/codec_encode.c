@@ -63,12 +63,12 @@ static int64_t load_int(const void *at, unsigned width)
     }
 }
 
-/* NULL is sent as "". */
-static int encode_str(struct encoder *e, const char *s)
+/* NULL is sent as ""; a string longer than cap bytes is refused. */
+static int encode_str(struct encoder *e, const char *s, uint64_t cap)
 {
     size_t len = s ? strlen(s) : 0;
 
-    if (len > PROTO_MAX_STR)
+    if (len > cap)
         return COHORT_ETOOBIG;
     msgpack_pack_str(&e->packer, len);
     msgpack_pack_str_body(&e->packer, s, len);
@@ -203,7 +203,8 @@ static int encode_field(struct encoder *e, const uint8_t *base, const struct fie
             msgpack_pack_false(&e->packer);
         return e->write_error;
     case FIELD_STR:
-        return encode_str(e, *(const char *const *)(base + f->offset));
+        return encode_str(e, *(const char *const *)(base + f->offset),
+                          f->max ? f->max : PROTO_MAX_STR);
     case FIELD_BIN:
         return encode_bin(e, base, f);
     case FIELD_LIST:

@@ -16,13 +16,15 @@
  *
  * Fields are positional, in the order of the struct that describes the message below.
  * A decoder rejects a message with fewer fields than it needs and ignores extra trailing
- * fields (so a newer peer may append fields). Strings are msgpack str, byte blobs are
+ * fields (so a newer peer may append fields). A field appended later is optional: when an
+ * older peer leaves it out it decodes as 0, false or "" (documented at the field). Strings are msgpack str, byte blobs are
  * msgpack bin, lists are msgpack arrays, structs nested in lists are msgpack arrays of
  * their fields, string maps (labels) are msgpack maps. Times are int64 milliseconds since
  * the Unix epoch (0 = not yet). Sizes are uint64 bytes.
  *
  * Direction:    client -> scheduler: SUBMIT .. RESUME, answered by one REPLY
- *               worker -> scheduler: REGISTER, HEARTBEAT, JOB_STARTED, JOB_RESULT, GOODBYE
+ *               worker -> scheduler: REGISTER, HEARTBEAT, JOB_STARTED, JOB_RESULT, GOODBYE,
+ *                                    LEAVING
  *               scheduler -> worker: WELCOME, HEARTBEAT, RUN, KILL, RESULT_ACK, REREGISTER
  */
 
@@ -41,6 +43,7 @@
 #define PROTO_MAX_IDS 100000u            /* job ids in one CANCEL or WAIT */
 #define PROTO_MAX_ROWS 100000u           /* rows in one list reply */
 #define PROTO_MAX_RUNNING 4096u          /* (job, attempt) pairs in one REGISTER */
+#define PROTO_MAX_IDEM_KEY 64u           /* bytes of a SUBMIT's idempotency key */
 
 enum msg_type {
     /* client -> scheduler */
@@ -62,6 +65,7 @@ enum msg_type {
     MSG_JOB_STARTED = 32,
     MSG_JOB_RESULT = 33,
     MSG_GOODBYE = 34,
+    MSG_LEAVING = 35, /* the worker stops taking work and will say GOODBYE within grace_ms */
     /* scheduler -> worker */
     MSG_WELCOME = 40,
     MSG_RUN = 41,
@@ -178,7 +182,11 @@ struct msg_submit {
     uint64_t req_id;
     uint32_t n_specs; /* 1..PROTO_MAX_SPECS */
     struct job_spec *specs;
-}; /* wire: [req_id, [spec...]] */
+    const char *idem_key; /* "" = none; else at most PROTO_MAX_IDEM_KEY bytes naming this
+                             submission: one whose key the scheduler already stored is
+                             answered with the stored ids and stores nothing. Optional on
+                             the wire (older clients send no key: decoded as "") */
+}; /* wire: [req_id, [spec...], idem_key] */
 
 struct msg_jobs {
     uint64_t req_id;
@@ -304,6 +312,10 @@ struct msg_job_result {
 }; /* wire: [job_id, attempt, state, exit_code, signal, reason, started_at, finished_at,
             cpu_time_ms, out(bin), out_truncated, err(bin), err_truncated] */
 
+struct msg_leaving {
+    uint32_t grace_ms; /* how long the worker lets its running jobs finish; 0 = kills them */
+}; /* wire: [grace_ms] */
+
 struct msg_kill { /* also used for RESULT_ACK */
     uint64_t job_id;
     uint32_t attempt;
@@ -334,6 +346,7 @@ struct msg {
         struct msg_run run;
         struct msg_kill kill;
         struct msg_kill result_ack;
+        struct msg_leaving leaving;
         /* GOODBYE, REREGISTER: no fields (wire: just [version, type]) */
     } u;
 };
@@ -343,6 +356,16 @@ struct msg {
  * type, a cap exceeded, a count larger than the bytes that remain) or COHORT_ENOMEM is
  * returned. Never allocates more than a small multiple of len. */
 int msg_decode(struct msg **out, const void *frame, size_t len);
+
+/* msg_decode that also says why a frame was refused: on failure, when why is not NULL, it
+ * receives one short phrase ("field 'cpus' must be at least 1"). */
+int msg_decode_v2(struct msg **out, const void *frame, size_t len, char *why, size_t why_len);
+
+/* Read only the version, type and req_id of a frame that may not decode, so that even a
+ * malformed client request can be answered. Returns 0 with *type (SUBMIT .. RESUME) and
+ * *req_id set, or COHORT_EPROTO when the frame is not [PROTO_VERSION, client request type,
+ * req_id, ...] (outputs unchanged). Reads at most a few bytes; never allocates. */
+int msg_peek_request(const void *frame, size_t len, uint8_t *type, uint64_t *req_id);
 
 /* Free a decoded message. NULL is a no-op. */
 void msg_free(struct msg *m);

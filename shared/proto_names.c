@@ -20,6 +20,7 @@ static const char *const msg_type_names[] = {
     [MSG_JOB_STARTED] = "job_started",
     [MSG_JOB_RESULT] = "job_result",
     [MSG_GOODBYE] = "goodbye",
+    [MSG_LEAVING] = "leaving",
     [MSG_WELCOME] = "welcome",
     [MSG_RUN] = "run",
     [MSG_KILL] = "kill",

@@ -13,12 +13,12 @@
 #define UINT_FIELD(T, m, lo, hi)                                                                   \
     {                                                                                              \
         .kind = FIELD_UINT, .width = MEMBER_SIZE(T, m), .offset = offsetof(T, m), .min = (lo),     \
-        .max = (hi)                                                                                \
+        .max = (hi), .name = #m                                                                    \
     }
 #define INT_FIELD(T, m, lo, hi)                                                                    \
     {                                                                                              \
         .kind = FIELD_INT, .width = MEMBER_SIZE(T, m), .offset = offsetof(T, m), .min = (lo),      \
-        .max = (hi)                                                                                \
+        .max = (hi), .name = #m                                                                    \
     }
 #define U32(T, m) UINT_FIELD(T, m, 0, UINT32_MAX)
 #define U64(T, m) UINT_FIELD(T, m, 0, UINT64_MAX)
@@ -28,30 +28,34 @@
 #define JOB_STATE(T, m) UINT_FIELD(T, m, 0, COHORT_JOB_STATE_COUNT - 1)
 #define BOOL_FIELD(T, m)                                                                           \
     {                                                                                              \
-        .kind = FIELD_BOOL, .offset = offsetof(T, m)                                               \
+        .kind = FIELD_BOOL, .offset = offsetof(T, m), .name = #m                                   \
     }
 #define STR_FIELD(T, m)                                                                            \
     {                                                                                              \
-        .kind = FIELD_STR, .offset = offsetof(T, m)                                                \
+        .kind = FIELD_STR, .offset = offsetof(T, m), .name = #m                                    \
+    }
+#define STR_CAPPED(T, m, cap)                                                                      \
+    {                                                                                              \
+        .kind = FIELD_STR, .offset = offsetof(T, m), .max = (cap), .name = #m                      \
     }
 #define BIN_FIELD(T, m, len, cap)                                                                  \
     {                                                                                              \
         .kind = FIELD_BIN, .offset = offsetof(T, m), .count_offset = offsetof(T, len),             \
-        .max = (cap)                                                                               \
+        .max = (cap), .name = #m                                                                   \
     }
 #define LIST_FIELD(T, m, count, lo, hi, elements)                                                  \
     {                                                                                              \
         .kind = FIELD_LIST, .offset = offsetof(T, m), .count_offset = offsetof(T, count),          \
-        .min = (lo), .max = (hi), .shape = (elements)                                              \
+        .min = (lo), .max = (hi), .shape = (elements), .name = #m                                  \
     }
 #define MAP_FIELD(T, m, count, hi, entries)                                                        \
     {                                                                                              \
         .kind = FIELD_MAP, .offset = offsetof(T, m), .count_offset = offsetof(T, count),           \
-        .max = (hi), .shape = (entries)                                                            \
+        .max = (hi), .shape = (entries), .name = #m                                                \
     }
 #define STRUCT_FIELD(T, m, nested)                                                                 \
     {                                                                                              \
-        .kind = FIELD_STRUCT, .offset = offsetof(T, m), .shape = (nested)                          \
+        .kind = FIELD_STRUCT, .offset = offsetof(T, m), .shape = (nested), .name = #m              \
     }
 
 /* ---- elements of lists of scalars ---- */
@@ -94,7 +98,8 @@ static const struct field job_spec_fields[] = {
     U32(struct job_spec, array_last),
 };
 static const struct shape job_spec_shape =
-    SHAPE(struct job_spec, job_spec_fields, .valid = job_spec_valid);
+    SHAPE(struct job_spec, job_spec_fields, .valid = job_spec_valid,
+          .invalid_why = "the array range is empty or holds too many jobs");
 
 static const struct field job_attempt_fields[] = {
     U64(struct job_attempt, job_id),
@@ -186,8 +191,9 @@ _Static_assert(sizeof(struct label) <= SHAPE_MAX_ELEMENT, "list element too larg
 static const struct field submit_fields[] = {
     U64(struct msg_submit, req_id),
     LIST_FIELD(struct msg_submit, specs, n_specs, 1, PROTO_MAX_SPECS, &job_spec_shape),
+    STR_CAPPED(struct msg_submit, idem_key, PROTO_MAX_IDEM_KEY), /* added later: optional */
 };
-static const struct shape submit_shape = SHAPE(struct msg_submit, submit_fields);
+static const struct shape submit_shape = SHAPE(struct msg_submit, submit_fields, .n_optional = 1);
 
 static const struct field jobs_fields[] = {
     U64(struct msg_jobs, req_id),
@@ -322,7 +328,8 @@ static const struct field run_fields[] = {
     INT_FIELD(struct msg_run, array_index, -1, UINT32_MAX),
     STRUCT_FIELD(struct msg_run, spec, &job_spec_shape),
 };
-static const struct shape run_shape = SHAPE(struct msg_run, run_fields, .valid = run_valid);
+static const struct shape run_shape = SHAPE(struct msg_run, run_fields, .valid = run_valid,
+                                            .invalid_why = "a RUN must hold one job, not an array");
 
 static const struct field job_started_fields[] = {
     U64(struct msg_job_started, job_id),
@@ -355,6 +362,11 @@ static const struct field kill_fields[] = {
 };
 static const struct shape kill_shape = SHAPE(struct msg_kill, kill_fields);
 
+static const struct field leaving_fields[] = {
+    U32(struct msg_leaving, grace_ms),
+};
+static const struct shape leaving_shape = SHAPE(struct msg_leaving, leaving_fields);
+
 /* GOODBYE and REREGISTER: [version, type] and nothing else */
 static const struct shape empty_shape = {.size = 0, .fields = NULL, .n_fields = 0};
 
@@ -375,6 +387,7 @@ static const struct shape *const shapes_by_type[] = {
     [MSG_JOB_STARTED] = &job_started_shape,
     [MSG_JOB_RESULT] = &job_result_shape,
     [MSG_GOODBYE] = &empty_shape,
+    [MSG_LEAVING] = &leaving_shape,
     [MSG_WELCOME] = &welcome_shape,
     [MSG_RUN] = &run_shape,
     [MSG_KILL] = &kill_shape,

@@ -17,7 +17,7 @@ enum field_kind {
     FIELD_UINT,      /* unsigned integer of `width` bytes, in [min, max] */
     FIELD_INT,       /* signed integer of `width` bytes, in [min, max] */
     FIELD_BOOL,      /* bool */
-    FIELD_STR,       /* const char *, at most PROTO_MAX_STR bytes */
+    FIELD_STR,       /* const char *, at most max bytes (PROTO_MAX_STR when max is 0) */
     FIELD_BIN,       /* const uint8_t * with a uint32_t length at count_offset; <= max bytes */
     FIELD_LIST,      /* msgpack array of shape->size elements: pointer at offset, uint32_t
                         count at count_offset, min..max elements */
@@ -40,15 +40,19 @@ struct field {
     int64_t min;               /* integers: smallest value; lists: fewest elements */
     uint64_t max;              /* integers: largest value; lists, maps, bins: most elements/bytes */
     const struct shape *shape; /* elements of a list or map, or the inline struct */
+    const char *name;          /* the C member, for the decoder's reasons ("cpus") */
 };
 
 struct shape {
     size_t size;                    /* sizeof the C struct (elements of lists are this apart) */
     const struct field *fields;     /* in wire order */
-    uint32_t n_fields;              /* fields the decoder requires; more on the wire are skipped */
+    uint32_t n_fields;              /* fields in wire order; more on the wire are skipped */
+    uint32_t n_optional;            /* the last n_optional of them may be missing (older peers):
+                                       strings then decode as "", the rest as 0 */
     bool bare;                      /* a list element that is one field, not an array (argv) */
     bool flat;                      /* map entries: the fields follow each other, no array */
     bool (*valid)(const void *obj); /* checks across fields; NULL when none */
+    const char *invalid_why;        /* what a failed `valid` means, for the decoder's reasons */
 };
 
 /* Largest shape->size of a list element: the decoder checks elements in a scratch struct of

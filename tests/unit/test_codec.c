@@ -197,7 +197,7 @@ static struct msg sample(enum sample_kind kind)
     switch (kind) {
     case S_SUBMIT:
         m.type = MSG_SUBMIT;
-        m.u.submit = (struct msg_submit){1, 2, sample_specs};
+        m.u.submit = (struct msg_submit){1, 2, sample_specs, "key-1"};
         break;
     case S_JOBS:
         m.type = MSG_JOBS;
