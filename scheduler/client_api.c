@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "capacity.h"
 #include "clock.h"
 #include "log.h"
 #include "parse.h"
@@ -72,6 +73,37 @@ static bool valid_spec(const struct job_spec *spec, char *why, size_t why_len)
     return true;
 }
 
+/* A submission whose key is stored was sent before (the client did not get the answer, or
+ * sent it again): answer with the ids it got and store nothing. Returns true when req was
+ * answered that way or refused; false when the key is new. */
+static bool answer_resent(const struct request *req, const struct msg_submit *submit,
+                          uint64_t *first_ids, uint32_t *counts)
+{
+    int rc =
+        store_submission_find(req->s->store, submit->idem_key, submit->n_specs, first_ids, counts);
+
+    for (uint32_t i = 0; rc == 0 && i < submit->n_specs; i++)
+        if (counts[i] != spec_job_count(&submit->specs[i]))
+            rc = COHORT_ESTATE;
+    if (rc == COHORT_ENOENT)
+        return false;
+    if (rc == COHORT_ESTATE) {
+        fail(req, COHORT_EINVAL, "submission key '%s' was already used for other jobs",
+             submit->idem_key);
+    } else if (rc < 0) {
+        fail(req, COHORT_EIO, "cannot look the submission up: %s", store_last_error(req->s->store));
+    } else {
+        struct msg_reply reply = {0};
+        reply.u.submit.n = submit->n_specs;
+        reply.u.submit.first_ids = first_ids;
+        reply.u.submit.counts = counts;
+        answer(req, &reply);
+        log_info("submission %s was sent again: answered with job %llu.. it got before",
+                 submit->idem_key, (unsigned long long)first_ids[0]);
+    }
+    return true;
+}
+
 void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m)
 {
@@ -79,9 +111,11 @@ void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, str
     struct request req = {s, peer, peer_len, submit->req_id, m->type};
     uint64_t *first_ids = calloc(submit->n_specs, sizeof(*first_ids));
     uint32_t *counts = calloc(submit->n_specs, sizeof(*counts));
+    bool keyed = submit->idem_key && submit->idem_key[0];
     uint64_t total = 0;
     int64_t now = clock_now_ms();
     char why[256];
+    int rc;
 
     if (!first_ids || !counts) {
         fail_no_memory(&req);
@@ -100,6 +134,8 @@ void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, str
              (unsigned long long)total, PROTO_MAX_ARRAY);
         goto done;
     }
+    if (keyed && answer_resent(&req, submit, first_ids, counts))
+        goto done;
     for (uint32_t i = 0; i < submit->n_specs; i++) {
         const struct job_spec *spec = &submit->specs[i];
         struct job_shape shape = {.priority = spec->priority, .cpus = spec->cpus, .mem = spec->mem};
@@ -117,6 +153,14 @@ void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, str
         }
         stats_add(&s->stats, COHORT_JOB_PENDING, counts[i]);
     }
+    /* the key goes in the jobs' transaction: both are stored, or neither */
+    if (keyed && (rc = store_submission_put(s->store, submit->idem_key, submit->n_specs, first_ids,
+                                            counts, now)) < 0) {
+        if (rc == COHORT_ENOMEM)
+            store_poison(s->store, "cannot store the submission key: out of memory");
+        fail(&req, rc, "cannot store the jobs: %s", store_last_error(s->store));
+        goto done;
+    }
     struct msg_reply reply = {0};
     reply.u.submit.n = submit->n_specs;
     reply.u.submit.first_ids = first_ids;
@@ -129,23 +173,70 @@ done:
     free(counts);
 }
 
+/* A frame that did not decode (why says how): when it is a client request whose req_id can
+ * be read, answer it, so that the client learns why instead of waiting out its timeout. */
+void client_on_malformed(struct sched *s, const uint8_t *peer, size_t peer_len,
+                         const uint8_t *frame, size_t len, int status, const char *why)
+{
+    uint8_t type;
+    uint64_t req_id;
+
+    if (msg_peek_request(frame, len, &type, &req_id) < 0)
+        return;
+    struct request req = {s, peer, peer_len, req_id, type};
+    if (status == COHORT_ENOMEM)
+        fail_no_memory(&req);
+    else
+        fail(&req, COHORT_EPROTO, "malformed %s request: %s", msg_type_name(type), why);
+}
+
 /* ---- JOBS, SHOW, LOGS ---- */
 
-/* Pending jobs store no reason of their own unless they were requeued: say why they wait. */
-static void explain_pending(const struct sched *s, struct job_info *jobs, uint32_t n)
+static bool is_unexplained_pending(const struct job_info *job)
 {
-    for (uint32_t i = 0; i < n; i++)
-        if (jobs[i].state == COHORT_JOB_PENDING && !jobs[i].reason[0])
-            jobs[i].reason = sched_pending_reason(s);
+    return job->state == COHORT_JOB_PENDING && !job->reason[0];
+}
+
+/* Pending jobs store no reason of their own unless they were requeued: say why they wait,
+ * from the sizes of the workers up now (the reasons are borrowed from cap). Returns 0 or
+ * COHORT_ENOMEM. */
+static int explain_pending(struct capacity *cap, const struct sched *s, struct job_info *jobs,
+                           uint32_t n)
+{
+    uint32_t first = 0;
+    size_t pos = 0;
+    struct worker *w;
+
+    while (first < n && !is_unexplained_pending(&jobs[first]))
+        first++;
+    if (first == n)
+        return 0;
+    if (capacity_init(cap, workers_count(s->workers)) < 0)
+        return COHORT_ENOMEM;
+    while ((w = workers_next(s->workers, &pos)))
+        if (workers_state(w) == COHORT_WORKER_UP)
+            capacity_add(cap, w->cpus, w->mem);
+    capacity_seal(cap);
+    for (uint32_t i = first; i < n; i++)
+        if (is_unexplained_pending(&jobs[i]))
+            jobs[i].reason = capacity_pending_reason(cap, jobs[i].cpus, jobs[i].mem);
+    return 0;
 }
 
 static void answer_jobs(const struct request *req, struct job_info *jobs, uint32_t n)
 {
     struct msg_reply reply = {0};
-    explain_pending(req->s, jobs, n);
+    struct capacity cap = {0};
+
+    if (explain_pending(&cap, req->s, jobs, n) < 0) {
+        fail_no_memory(req);
+        goto done;
+    }
     reply.u.jobs.n = n;
     reply.u.jobs.jobs = jobs;
     answer(req, &reply);
+done:
+    capacity_free(&cap);
 }
 
 void client_on_jobs(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,

@@ -205,10 +205,13 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
     if (exhausted)
         snprintf(job_reason, sizeof job_reason, "worker lost and retries exhausted (%u attempts)",
                  job.attempts);
-    else
+    else if (charge)
         snprintf(job_reason, sizeof job_reason, "requeued: worker %s %s (attempt %u of %llu)",
                  a->worker->name, cause, a->number, (unsigned long long)job.retries + 1);
-    if ((rc = store_job_requeue(s->store, job_id, state, job_reason, now)) < 0)
+    else
+        snprintf(job_reason, sizeof job_reason, "requeued: worker %s %s", a->worker->name, cause);
+    /* a loss that is not the job's fault raises its retries with its attempts: it costs none */
+    if ((rc = store_job_requeue(s->store, job_id, state, job_reason, charge ? 0 : 1, now)) < 0)
         return rc;
     workers_detach(s->workers, a);
     s->dispatch_wanted = true;

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@ struct settings {
     char *state_dir;
     uint32_t heartbeat_ms;
     uint32_t lease_ms;
+    bool sync_full; /* PRAGMA synchronous = FULL rather than NORMAL */
     int log_level;
 };
 
@@ -31,6 +33,7 @@ static const struct option long_options[] = {
     {"state-dir", required_argument, NULL, 's'},
     {"heartbeat", required_argument, NULL, 'H'},
     {"lease", required_argument, NULL, 'L'},
+    {"sync", required_argument, NULL, 'S'},
     {"log-level", required_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
@@ -50,6 +53,9 @@ static void usage(FILE *out)
             "  --heartbeat SECS    how often workers beat (default 1; fractions allowed)\n"
             "  --lease SECS        silence after which a worker's jobs are requeued\n"
             "                      (default 60)\n"
+            "  --sync MODE         normal (default: a commit survives a crash of the\n"
+            "                      scheduler; a power loss may undo the last ones) or full\n"
+            "                      (commits also survive a power loss; slower submits)\n"
             "  --log-level LEVEL   debug, info, warn or error (default info)\n"
             "  --help              show this help\n"
             "  --version           show the version\n");
@@ -91,6 +97,14 @@ static int apply(struct settings *set, const char *key, const char *value, char 
             return 0;
         snprintf(why, why_len, "%s must be a number of seconds in (0, %.0f], not '%s'", key,
                  MAX_SECONDS, value);
+        return COHORT_EINVAL;
+    }
+    if (strcmp(key, "sync") == 0) {
+        if (strcmp(value, "normal") == 0 || strcmp(value, "full") == 0) {
+            set->sync_full = value[0] == 'f';
+            return 0;
+        }
+        snprintf(why, why_len, "sync must be normal or full, not '%s'", value);
         return COHORT_EINVAL;
     }
     if (strcmp(key, "log-level") == 0) {
@@ -228,7 +242,8 @@ int main(int argc, char **argv)
     struct sched_config config = {.listen = set.listen,
                                   .state_dir = set.state_dir,
                                   .heartbeat_ms = set.heartbeat_ms,
-                                  .lease_ms = set.lease_ms};
+                                  .lease_ms = set.lease_ms,
+                                  .sync_full = set.sync_full};
     if (sched_create(&s, &config, err, sizeof err) < 0) {
         fprintf(stderr, "cohort-scheduler: %s\n", err);
         goto done;

@@ -13,7 +13,8 @@
  * Everything the scheduler says during a turn (replies to clients, and RUN, KILL,
  * RESULT_ACK... to workers) may depend on writes that are not committed yet, so it waits
  * here. After the commit it is sent in order; after a failed commit, clients are told
- * COHORT_EIO instead and worker messages are dropped (workers resend or re-register).
+ * COHORT_EIO instead and worker messages are dropped (workers resend or re-register),
+ * except items that stand alone (heartbeat answers, replies made before the turn wrote).
  */
 struct outbox;
 
@@ -32,6 +33,7 @@ struct outbox_item {
     uint8_t request;
     uint64_t job_id; /* OUTBOX_RUN: the attempt sent */
     uint32_t attempt;
+    bool stands_alone;  /* true when valid whatever the commit does: sent even if it fails */
     struct buf payload; /* the encoded message (owned) */
 };
 

@@ -18,6 +18,7 @@
 #define SHUTDOWN_LINGER_MS 500          /* time given to the last replies when stopping */
 #define STALL_LOG_BEATS 10              /* a stall longer than this many heartbeats is logged */
 #define MALFORMED_LOG_INTERVAL_MS 10000 /* at most one log line about bad input per this */
+#define STORE_RETRY_MS 1000             /* after a failed turn, dispatch and reload wait this */
 
 /* ---- the message table ---- */
 
@@ -49,6 +50,7 @@ static const struct handler {
     [MSG_JOB_STARTED] = {worker_on_started, FROM_WORKER},
     [MSG_JOB_RESULT] = {worker_on_result, FROM_WORKER},
     [MSG_GOODBYE] = {worker_on_goodbye, FROM_WORKER},
+    [MSG_LEAVING] = {worker_on_leaving, FROM_WORKER},
 };
 
 /* Say that malformed messages arrive, without letting a flood of them flood the log. */
@@ -66,15 +68,40 @@ static void note_malformed(struct sched *s, size_t len)
     s->malformed_logged_at = now;
 }
 
+static void send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                           uint8_t request, int status, const char *error);
+
+/* While memory cannot be trusted (the state could not be reloaded after a failed turn),
+ * only heartbeats are handled: a client is told to try again, other worker messages are
+ * dropped (workers send them again). Returns whether the message may be handled. */
+static bool may_handle(struct sched *s, const uint8_t *peer, size_t peer_len, const struct msg *m,
+                       enum sender from)
+{
+    char error[384];
+
+    if (!s->reload_wanted || m->type == MSG_HEARTBEAT)
+        return true;
+    if (from == FROM_CLIENT) {
+        snprintf(error, sizeof error, "the scheduler cannot read its database (%s); try again",
+                 store_last_error(s->store));
+        /* every client request starts with its req_id (a common initial sequence) */
+        send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EIO, error);
+    }
+    return false;
+}
+
 static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
                        size_t len, void *arg)
 {
     struct sched *s = arg;
     struct msg *m = NULL;
     const struct handler *h = NULL;
+    char why[128];
+    int rc;
 
-    if (msg_decode(&m, data, len) < 0) {
+    if ((rc = msg_decode_v2(&m, data, len, why, sizeof why)) < 0) {
         note_malformed(s, len);
+        client_on_malformed(s, peer, peer_len, data, len, rc, why);
         return;
     }
     if (m->type < sizeof handlers / sizeof handlers[0])
@@ -83,6 +110,8 @@ static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, c
         log_debug("dropped an unexpected %s message", msg_type_name(m->type));
         goto done;
     }
+    if (!may_handle(s, peer, peer_len, m, h->from))
+        goto done;
     struct worker *w = NULL;
     if (h->from == FROM_WORKER && !(w = workers_by_peer(s->workers, peer, peer_len))) {
         struct msg reregister = {.type = MSG_REREGISTER};
@@ -126,10 +155,12 @@ static bool has_job_list(const struct msg_reply *reply)
 void sched_reply(struct sched *s, const uint8_t *peer, size_t peer_len, struct msg_reply *reply)
 {
     struct msg m = {.type = MSG_REPLY, .u.reply = *reply};
+    /* made before the turn wrote anything, it holds whatever the commit does */
     struct outbox_item item = {.kind = OUTBOX_REPLY,
                                .peer_len = (uint8_t)peer_len,
                                .req_id = reply->req_id,
-                               .request = reply->request};
+                               .request = reply->request,
+                               .stands_alone = !store_in_transaction(s->store)};
     int rc;
 
     buf_init(&item.payload, PROTO_MAX_MSG);
@@ -171,8 +202,11 @@ void sched_reply_verror(struct sched *s, const uint8_t *peer, size_t peer_len, u
     struct msg_reply reply = {
         .req_id = req_id, .request = request, .status = status, .error = error};
     struct msg m = {.type = MSG_REPLY, .u.reply = reply};
-    struct outbox_item item = {
-        .kind = OUTBOX_REPLY, .peer_len = (uint8_t)peer_len, .req_id = req_id, .request = request};
+    struct outbox_item item = {.kind = OUTBOX_REPLY,
+                               .peer_len = (uint8_t)peer_len,
+                               .req_id = req_id,
+                               .request = request,
+                               .stands_alone = !store_in_transaction(s->store)};
     buf_init(&item.payload, PROTO_MAX_MSG);
     memcpy(item.peer, peer, peer_len);
     if (msg_encode(&item.payload, &m) < 0 || outbox_push(s->outbox, &item) < 0) {
@@ -184,8 +218,13 @@ void sched_reply_verror(struct sched *s, const uint8_t *peer, size_t peer_len, u
 int sched_send_worker(struct sched *s, const struct worker *w, const struct msg *m,
                       enum outbox_kind kind, uint64_t job_id, uint32_t attempt)
 {
-    struct outbox_item item = {
-        .kind = kind, .peer_len = (uint8_t)w->peer_len, .job_id = job_id, .attempt = attempt};
+    /* a heartbeat answer only says the scheduler lives: it must reach the worker even in
+     * turns that fail, or a long storage fault would make workers fence themselves */
+    struct outbox_item item = {.kind = kind,
+                               .peer_len = (uint8_t)w->peer_len,
+                               .job_id = job_id,
+                               .attempt = attempt,
+                               .stands_alone = m->type == MSG_HEARTBEAT};
     int rc;
 
     buf_init(&item.payload, PROTO_MAX_MSG);
@@ -209,9 +248,17 @@ static void send_committed(void *arg, struct outbox_item *item)
     /* the worker never gets this attempt: give the job back rather than leave it stuck */
     struct attempt *a = workers_attempt(s->workers, item->job_id);
     if (a && a->number == item->attempt) {
+        struct worker *w = a->worker;
         log_warn("job %llu: cannot send it to worker %s (error %d): requeued",
-                 (unsigned long long)item->job_id, a->worker->name, rc);
+                 (unsigned long long)item->job_id, w->name, rc);
         lifecycle_requeue(s, a, "could not be reached", false);
+        /* ZeroMQ no longer knows the peer (the worker died or reconnected): it must not be
+         * chosen again, or dispatch and this requeue would chase each other. Its other
+         * attempts wait for it to register again, or for its lease. */
+        if (rc == COHORT_ECONNECT && w->connected) {
+            log_warn("worker %s cannot be reached: no new jobs until it registers again", w->name);
+            workers_disconnect(s->workers, w);
+        }
     }
 }
 
@@ -221,16 +268,26 @@ static void send_failed(void *arg, struct outbox_item *item)
     struct sched *s = arg;
     char error[384];
 
-    if (item->kind != OUTBOX_REPLY)
+    if (item->stands_alone)
+        zsock_send(s->zsock, item->peer, item->peer_len, item->payload.data, item->payload.len);
+    if (item->stands_alone || item->kind != OUTBOX_REPLY)
         return;
-    snprintf(error, sizeof error, "the scheduler could not store the change (%s); try again",
-             store_last_error(s->store));
+    snprintf(error, sizeof error,
+             "the scheduler could not store the request: %s; nothing was changed",
+             store_fault(s->store));
     send_error_now(s, item->peer, item->peer_len, item->req_id, item->request, COHORT_EIO, error);
 }
 
 /* ---- turns ---- */
 
-static void kick_soon(struct sched *s);
+static void kick_after(struct sched *s, int64_t delay_ms);
+
+/* After a failed turn, storage is given STORE_RETRY_MS before the scheduler writes on its
+ * own again (dispatch, reload): a full disk must not turn into a busy loop. */
+static bool storage_resting(const struct sched *s, int64_t now)
+{
+    return now < s->store_retry_mono;
+}
 
 static void dispatch(struct sched *s)
 {
@@ -242,8 +299,10 @@ static void dispatch(struct sched *s)
     if (rc == COHORT_ETOOBIG || stats.budget_hit) {
         s->dispatch_wanted = true; /* the outbox or the budget is full: go on next turn */
     } else if (rc < 0) {
-        log_error("dispatch stopped: %s", store_last_error(s->store));
+        if (rc != COHORT_EIO) /* the store logs its own failures, at most every 10 s */
+            log_error("dispatch stopped: %s", store_last_error(s->store));
         s->reload_wanted = true;
+        s->store_retry_mono = clock_mono_ms() + STORE_RETRY_MS;
     }
     if (stats.placed)
         log_debug("dispatched %zu jobs", stats.placed);
@@ -251,23 +310,40 @@ static void dispatch(struct sched *s)
 
 void sched_end_turn(struct sched *s)
 {
-    if (s->dispatch_wanted && !s->reload_wanted)
+    int64_t now = clock_mono_ms();
+
+    if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
     if (store_commit(s->store) < 0) {
-        log_error("commit failed, the turn is rolled back: %s", store_last_error(s->store));
+        /* the store logged why; nothing of the turn is stored, so nothing is said */
         outbox_drain(s->outbox, send_failed, s);
         s->reload_wanted = true;
+        s->store_retry_mono = now + STORE_RETRY_MS;
     } else {
         outbox_drain(s->outbox, send_committed, s);
     }
-    if (s->reload_wanted) {
-        s->reload_wanted = false;
-        if (sched_reload(s) < 0)
-            log_error("cannot reload the state: %s", store_last_error(s->store));
-        s->dispatch_wanted = true;
+    /* memory must match the database before the next message: reload at once after a
+     * failure, and retry a failed reload only after a rest */
+    if (s->reload_wanted && (s->reload_failed_at == 0 || !storage_resting(s, now))) {
+        if (sched_reload(s) < 0) {
+            if (!s->reload_failed_at)
+                log_error("cannot reload the state, retrying every %d ms; until then only "
+                          "heartbeats are answered: %s",
+                          STORE_RETRY_MS, store_last_error(s->store));
+            s->reload_failed_at = now;
+            s->store_retry_mono = now + STORE_RETRY_MS;
+        } else {
+            if (s->reload_failed_at)
+                log_info("the state is loaded again");
+            s->reload_wanted = false;
+            s->reload_failed_at = 0;
+            s->dispatch_wanted = true;
+        }
     }
-    if (store_in_transaction(s->store) || s->dispatch_wanted)
-        kick_soon(s);
+    if (store_in_transaction(s->store))
+        kick_after(s, 0);
+    else if (s->dispatch_wanted || s->reload_wanted)
+        kick_after(s, storage_resting(s, now) ? s->store_retry_mono - now : 0);
 }
 
 static void on_turn(struct zsock *zs, void *arg)
@@ -280,10 +356,15 @@ static void on_kick(uv_timer_t *timer)
     sched_end_turn(timer->data);
 }
 
-static void kick_soon(struct sched *s)
+/* Run one more turn in delay_ms (sooner if one is already due sooner). */
+static void kick_after(struct sched *s, int64_t delay_ms)
 {
-    if (!s->stopping && !uv_is_active((uv_handle_t *)&s->kick_timer))
-        uv_timer_start(&s->kick_timer, on_kick, 0, 0);
+    uv_timer_t *kick = &s->kick_timer;
+
+    if (s->stopping ||
+        (uv_is_active((uv_handle_t *)kick) && uv_timer_get_due_in(kick) <= (uint64_t)delay_ms))
+        return;
+    uv_timer_start(kick, on_kick, (uint64_t)delay_ms, 0);
 }
 
 static void on_lost(void *arg, struct worker *w)
@@ -492,6 +573,11 @@ int sched_create(struct sched **out, const struct sched_config *config, char *er
     snprintf(db_path, sizeof db_path, "%s/cohort.db", config->state_dir);
     if ((rc = store_open(&s->store, db_path, err, err_len)) < 0)
         goto fail;
+    if ((rc = store_set_sync(s->store, config->sync_full)) < 0) {
+        snprintf(err, err_len, "%s: %s", db_path, store_last_error(s->store));
+        goto fail;
+    }
+    int64_t opened_mono = clock_mono_ms(); /* opening includes the integrity check */
     snprintf(err, err_len, "out of memory");
     if ((rc = queue_create(&s->queue)) < 0 ||
         (rc = workers_create(&s->workers, SCHED_MAX_WORKERS)) < 0 ||
@@ -512,9 +598,12 @@ int sched_create(struct sched **out, const struct sched_config *config, char *er
     start_handles(s);
     s->last_sweep_mono = s->started_mono; /* the first sweep discounts the loading time */
     s->dispatch_wanted = true;
-    log_info("%llu jobs pending, %llu running, %zu workers known",
+    log_info("%llu jobs pending, %llu running, %zu workers known (database opened and checked "
+             "in %lld ms, state loaded in %lld ms; synchronous=%s)",
              (unsigned long long)s->stats.jobs[COHORT_JOB_PENDING],
-             (unsigned long long)s->stats.jobs[COHORT_JOB_RUNNING], workers_count(s->workers));
+             (unsigned long long)s->stats.jobs[COHORT_JOB_RUNNING], workers_count(s->workers),
+             (long long)(opened_mono - s->started_mono), (long long)(clock_mono_ms() - opened_mono),
+             config->sync_full ? "full" : "normal");
     *out = s;
     return 0;
 fail:

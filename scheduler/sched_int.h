@@ -44,6 +44,8 @@ struct sched {
     int64_t last_sweep_mono;     /* when leases were last checked */
     bool dispatch_wanted;        /* something changed that may let pending jobs start */
     bool reload_wanted;          /* memory and database disagree: reload after the commit */
+    int64_t reload_failed_at;    /* monotonic ms of the last failed reload; 0 when loaded */
+    int64_t store_retry_mono;    /* after a failed turn: no dispatch or reload before this */
     uint64_t malformed_unlogged; /* malformed messages dropped since the last log line */
     int64_t malformed_logged_at; /* monotonic ms of that line */
     bool handles_started;        /* the timers and signal handles above are open */
@@ -96,7 +98,8 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
 
 /* Attempt a is lost (its worker is gone, or the RUN could not be sent): back to pending, or
  * failed when charge is set and the job's retries are spent; cause completes "worker X ...".
- * Releases a. */
+ * Without charge (not the job's fault: a clean shutdown, an unsendable RUN) the job's
+ * retries rise with its attempts, so the loss costs none. Releases a. */
 int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, bool charge);
 
 /* Cancel one job; *code is 0, COHORT_ENOENT or COHORT_ESTATE. Returns 0 or COHORT_EIO. */
@@ -104,7 +107,8 @@ int lifecycle_cancel(struct sched *s, uint64_t job_id, int32_t *code);
 
 /* ---- worker_api.c ---- */
 
-/* The worker is gone (lease over, goodbye): disconnect it and requeue its attempts. */
+/* The worker is gone (lease over): disconnect it and requeue its attempts, charging their
+ * retries. */
 void worker_lost(struct sched *s, struct worker *w, const char *cause);
 
 /* Handlers of worker messages; w is the sender (NULL only for REGISTER). */
@@ -117,6 +121,8 @@ void worker_on_started(struct sched *s, const uint8_t *peer, size_t peer_len, st
 void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m);
 void worker_on_goodbye(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                       const struct msg *m);
+void worker_on_leaving(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                        const struct msg *m);
 
 /* ---- client_api.c: handlers of client requests (w is always NULL) ---- */
@@ -139,6 +145,11 @@ void client_on_status(struct sched *s, const uint8_t *peer, size_t peer_len, str
                       const struct msg *m);
 void client_on_drain(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                      const struct msg *m);
+
+/* A frame that did not decode (status: msg_decode's code; why: its reason): a client
+ * request whose type and req_id can still be read is answered with COHORT_EPROTO and why. */
+void client_on_malformed(struct sched *s, const uint8_t *peer, size_t peer_len,
+                         const uint8_t *frame, size_t len, int status, const char *why);
 
 /* waiters_ready_fn: answer a WAIT whose jobs all ended, or that timed out. */
 void client_wait_ready(void *arg, int status, const uint8_t *peer, size_t peer_len, uint64_t req_id,

@@ -2,6 +2,7 @@
 #ifndef COHORT_SCHED_SCHED_H
 #define COHORT_SCHED_SCHED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -12,6 +13,7 @@ struct sched_config {
     const char *state_dir; /* exists; holds cohort.db, endpoint, scheduler.pid */
     uint32_t heartbeat_ms; /* how often workers beat */
     uint32_t lease_ms;     /* silence after which a worker's jobs are requeued */
+    bool sync_full;        /* commits synced to survive a power loss (PRAGMA synchronous) */
 };
 
 /* Open the database, load the state, bind the socket and write STATE_DIR/endpoint. The

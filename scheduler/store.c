@@ -5,9 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cohort.h"
+#include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
+#define CHECKPOINT_FRAMES 1000        /* WAL pages that trigger a checkpoint (SQLite's default) */
+#define STORE_ALARM_INTERVAL_MS 10000 /* at most one log line per kind of failure per this */
 
 /* Columns of a job row as the readers decode them (see store_jobs.c). */
 #define JOB_COLUMNS                                                                                \
@@ -43,6 +47,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
                          "END, finished_at = ?8, cpu_time_ms = ?9 "
                          "WHERE job_id = ?1 AND attempt = ?2",
     [STMT_JOB_REQUEUE] = "UPDATE jobs SET state = ?2, reason = ?3, "
+                         "retries = min(retries + ?5, 4294967295), "
                          "worker = CASE WHEN ?2 = 0 THEN '' ELSE worker END, "
                          "started_at = CASE WHEN ?2 = 0 THEN 0 ELSE started_at END, "
                          "finished_at = CASE WHEN ?2 = 0 THEN 0 ELSE ?4 END WHERE id = ?1",
@@ -68,6 +73,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
                          "last_seen = excluded.last_seen",
     [STMT_WORKER_DRAINING] = "UPDATE workers SET state = ?2 WHERE name = ?1",
     [STMT_WORKER_LAST_SEEN] = "UPDATE workers SET last_seen = ?2 WHERE name = ?1",
+    [STMT_SUBMISSION_FIND] = "SELECT first_ids, counts FROM submissions WHERE key = ?1",
+    [STMT_SUBMISSION_PUT] = "INSERT INTO submissions (key, first_ids, counts, created_at) "
+                            "VALUES (?1, ?2, ?3, ?4)",
+    [STMT_SUBMISSION_WINDOW] = "SELECT max(key) FROM (SELECT key FROM submissions "
+                               "WHERE key > ?1 ORDER BY key LIMIT ?2)",
+    [STMT_SUBMISSION_PRUNE] = "DELETE FROM submissions WHERE key > ?1 AND key <= ?2 AND "
+                              "created_at < ?3",
     [STMT_LOAD_WORKERS] = "SELECT name, state, cpus, mem, labels, last_seen FROM workers "
                           "ORDER BY name",
     [STMT_LIST_BY_STATE + 0] = LIST_BY_STATE_SQL,
@@ -141,8 +153,20 @@ static const char schema_v1[] =
     "  last_seen INTEGER NOT NULL"
     ");";
 
+/* Schema version 2: the ids each keyed submission got, so that a client that resends a
+ * submission (same key) is answered with them instead of creating a second copy. No index
+ * on created_at: old keys are found by sweeping the keys in order (store_submissions.c),
+ * which spares every submission an index write. */
+static const char schema_v2[] =
+    "CREATE TABLE submissions ("
+    "  key TEXT PRIMARY KEY,"
+    "  first_ids BLOB NOT NULL," /* uint64 little-endian per spec */
+    "  counts BLOB NOT NULL,"    /* uint32 little-endian per spec */
+    "  created_at INTEGER NOT NULL"
+    ") WITHOUT ROWID;";
+
 /* migrations[v] brings a database at version v to version v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
 
 int store_fail(struct store *st, const char *what)
 {
@@ -168,24 +192,79 @@ void store_bind_text(sqlite3_stmt *stmt, int index, const char *text)
     sqlite3_bind_text(stmt, index, text ? text : "", -1, SQLITE_STATIC);
 }
 
-/* Run a statement that returns no rows. Returns 0 or COHORT_EIO (error recorded). */
-static int exec_simple(struct store *st, enum stmt_id id, const char *what)
+/* ---- failed turns, and saying so in the log without flooding it ---- */
+
+static enum store_alarm alarm_of(int sqlite_code)
 {
-    sqlite3_stmt *stmt = store_stmt(st, id);
-    int rc = sqlite3_step(stmt) == SQLITE_DONE ? 0 : store_fail(st, what);
-    sqlite3_reset(stmt);
-    return rc;
+    switch (sqlite_code & 0xff) {
+    case SQLITE_FULL:
+        return STORE_ALARM_FULL;
+    case SQLITE_IOERR:
+        return STORE_ALARM_IO;
+    default:
+        return STORE_ALARM_OTHER;
+    }
+}
+
+/* Log a failure of kind at most once per STORE_ALARM_INTERVAL_MS; the line counts the
+ * failures it stands for. detail is SQLite's words (or ours). */
+static void raise_alarm(struct store *st, enum store_alarm kind, const char *detail)
+{
+    static const char *const failed[STORE_ALARM_COUNT] = {
+        [STORE_ALARM_FULL] = "cannot write",
+        [STORE_ALARM_IO] = "cannot write",
+        [STORE_ALARM_OTHER] = "cannot store changes in",
+        [STORE_ALARM_CHECKPOINT] = "cannot checkpoint",
+    };
+    static const char *const consequence[STORE_ALARM_COUNT] = {
+        [STORE_ALARM_FULL] = "changes are refused, and not acknowledged, until space is freed",
+        [STORE_ALARM_IO] = "changes are refused, and not acknowledged, until the disk works again",
+        [STORE_ALARM_OTHER] = "the changes of the turn were rolled back and refused",
+        [STORE_ALARM_CHECKPOINT] = "the WAL keeps growing until a checkpoint succeeds",
+    };
+    int64_t now = clock_mono_ms();
+
+    st->alarm_unlogged[kind]++;
+    if (st->alarm_logged_at[kind] && now - st->alarm_logged_at[kind] < STORE_ALARM_INTERVAL_MS)
+        return;
+    log_error("%s %s: %s; %s (%llu failure(s) since the last such line)", failed[kind], st->path,
+              detail, consequence[kind], (unsigned long long)st->alarm_unlogged[kind]);
+    st->alarm_logged_at[kind] = now;
+    st->alarm_unlogged[kind] = 0;
+}
+
+/* The open turn cannot be committed: remember its first cause (SQLite's code, 0 when the
+ * cause is ours; why in a few words) and make its later writes and its commit fail. */
+static void fail_turn(struct store *st, int sqlite_code, const char *why)
+{
+    if (!st->poisoned) {
+        st->fault_code = sqlite_code;
+        snprintf(st->fault, sizeof st->fault, "%s", why);
+    }
+    st->in_transaction = true;
+    st->poisoned = true;
+}
+
+/* A statement of the turn failed in SQLite (call before resetting it): the turn fails.
+ * Returns COHORT_EIO. */
+static int fail_write(struct store *st, const char *what)
+{
+    fail_turn(st, sqlite3_extended_errcode(st->db), sqlite3_errmsg(st->db));
+    return store_fail(st, what);
 }
 
 int store_begin_write(struct store *st)
 {
     if (st->in_transaction)
         return st->poisoned ? COHORT_EIO : 0;
-    if (exec_simple(st, STMT_BEGIN, "cannot begin a transaction") < 0)
-        return COHORT_EIO;
-    st->in_transaction = true;
-    st->poisoned = false;
-    return 0;
+    sqlite3_stmt *begin = store_stmt(st, STMT_BEGIN);
+    int rc = sqlite3_step(begin) == SQLITE_DONE ? 0 : fail_write(st, "cannot begin a transaction");
+    sqlite3_reset(begin);
+    if (rc == 0) {
+        st->in_transaction = true;
+        st->fault[0] = '\0';
+    }
+    return rc;
 }
 
 int store_step_write(struct store *st, sqlite3_stmt *stmt)
@@ -195,16 +274,14 @@ int store_step_write(struct store *st, sqlite3_stmt *stmt)
         sqlite3_reset(stmt);
         return 0;
     }
-    store_fail(st, "cannot write to the database");
+    fail_write(st, "cannot write to the database");
     sqlite3_reset(stmt);
-    st->poisoned = true;
     return COHORT_EIO;
 }
 
 void store_poison(struct store *st, const char *why)
 {
-    if (store_begin_write(st) == 0 || st->in_transaction)
-        st->poisoned = true;
+    fail_turn(st, 0, why);
     snprintf(st->error, sizeof st->error, "%s", why);
 }
 
@@ -213,25 +290,56 @@ bool store_in_transaction(const struct store *st)
     return st->in_transaction;
 }
 
+const char *store_fault(const struct store *st)
+{
+    return st->fault[0] ? st->fault : st->error;
+}
+
 int store_commit(struct store *st)
 {
-    int rc = 0;
-
     if (!st->in_transaction)
         return 0;
-    if (st->poisoned || exec_simple(st, STMT_COMMIT, "cannot commit") < 0) {
-        rc = COHORT_EIO;
-        /* SQLite may have rolled back already (on a full disk, for one); then ROLLBACK
-         * fails harmlessly */
-        if (!sqlite3_get_autocommit(st->db)) {
-            sqlite3_stmt *rollback = store_stmt(st, STMT_ROLLBACK);
-            sqlite3_step(rollback);
-            sqlite3_reset(rollback);
-        }
+    if (!st->poisoned) {
+        sqlite3_stmt *commit = store_stmt(st, STMT_COMMIT);
+        if (sqlite3_step(commit) != SQLITE_DONE)
+            fail_write(st, "cannot commit");
+        sqlite3_reset(commit);
     }
     st->in_transaction = false;
+    if (!st->poisoned) {
+        if (st->failed_turns)
+            log_info("%s takes writes again (%llu turn(s) were refused meanwhile)", st->path,
+                     (unsigned long long)st->failed_turns);
+        st->failed_turns = 0;
+        return 0;
+    }
     st->poisoned = false;
-    return rc;
+    /* SQLite may have rolled back already (on a full disk, for one) */
+    if (!sqlite3_get_autocommit(st->db)) {
+        sqlite3_stmt *rollback = store_stmt(st, STMT_ROLLBACK);
+        sqlite3_step(rollback);
+        sqlite3_reset(rollback);
+    }
+    if (!st->fault[0]) /* poisoned directly by a caller: its words are the error */
+        snprintf(st->fault, sizeof st->fault, "%.*s", (int)sizeof st->fault - 1, st->error);
+    st->failed_turns++;
+    raise_alarm(st, alarm_of(st->fault_code), st->fault);
+    return COHORT_EIO;
+}
+
+/* sqlite3_wal_hook: after a commit, copy the WAL back into the database once it is
+ * CHECKPOINT_FRAMES long, as SQLite's automatic checkpoint would, but say when that fails
+ * (a full disk shows here first: the database file cannot grow). */
+static int checkpoint_after_commit(void *arg, sqlite3 *db, const char *schema, int frames)
+{
+    struct store *st = arg;
+
+    if (frames < CHECKPOINT_FRAMES)
+        return SQLITE_OK;
+    int rc = sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+    if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        raise_alarm(st, STORE_ALARM_CHECKPOINT, sqlite3_errstr(rc));
+    return SQLITE_OK; /* the commit itself succeeded whatever the checkpoint did */
 }
 
 /* Run SQL text (pragmas, schema) that returns no rows we need. */
@@ -301,14 +409,60 @@ static int prepare_all(struct store *st)
     return 0;
 }
 
+static bool is_damage(int sqlite_code)
+{
+    return (sqlite_code & 0xff) == SQLITE_CORRUPT || (sqlite_code & 0xff) == SQLITE_NOTADB;
+}
+
+/* Replace the last error with what a damaged database means and what to do about it.
+ * detail is SQLite's first complaint, put on one line. */
+static int explain_damage(struct store *st, const char *detail)
+{
+    static const char banner[] = "*** in database main ***\n";
+    char first[100];
+
+    if (strncmp(detail, banner, sizeof banner - 1) == 0)
+        detail += sizeof banner - 1;
+    snprintf(first, sizeof first, "%s", detail);
+    for (char *c = first; *c; c++)
+        if (*c == '\n')
+            *c = ' ';
+    snprintf(st->error, sizeof st->error,
+             "the database is damaged (%s); cohort-scheduler will not run on it: restore it "
+             "from a backup, or move it and its -wal and -shm files aside to start empty",
+             first);
+    return COHORT_EIO;
+}
+
+/* Refuse a damaged database. PRAGMA quick_check reads every page and checks the b-trees
+ * (not that indexes match their tables, which integrity_check adds at several times the
+ * cost); its first complaint is reported. */
+static int check_database(struct store *st)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check(1)", -1, &stmt, NULL) != SQLITE_OK ||
+        sqlite3_step(stmt) != SQLITE_ROW) {
+        rc = store_fail(st, "cannot check the database");
+    } else {
+        const char *verdict = (const char *)sqlite3_column_text(stmt, 0);
+        if (!verdict || strcmp(verdict, "ok") != 0)
+            rc = explain_damage(st, verdict ? verdict : "no verdict");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
 int store_open(struct store **out, const char *path, char *err, size_t err_len)
 {
     struct store *st = calloc(1, sizeof(*st));
     int rc = COHORT_EIO;
 
     *out = NULL;
-    if (!st) {
+    if (!st || !(st->path = strdup(path))) {
         snprintf(err, err_len, "%s: out of memory", path);
+        store_close(st);
         return COHORT_ENOMEM;
     }
     if (sqlite3_open_v2(path, &st->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
@@ -324,14 +478,24 @@ int store_open(struct store **out, const char *path, char *err, size_t err_len)
         /* a huge submission grows the WAL; give the space back after checkpoints */
         (rc = exec_text(st, "PRAGMA journal_size_limit = 67108864",
                         "cannot set journal_size_limit")) < 0 ||
-        (rc = migrate(st)) < 0 || (rc = prepare_all(st)) < 0)
+        (rc = check_database(st)) < 0 || (rc = migrate(st)) < 0 || (rc = prepare_all(st)) < 0)
         goto fail;
+    sqlite3_wal_hook(st->db, checkpoint_after_commit, st);
     *out = st;
     return 0;
 fail:
+    /* a damaged header or page can show up at any step before the check itself */
+    if (st->db && is_damage(sqlite3_extended_errcode(st->db)) && !strstr(st->error, "damaged"))
+        explain_damage(st, sqlite3_errmsg(st->db));
     snprintf(err, err_len, "%s: %s", path, st->error);
     store_close(st);
     return rc;
+}
+
+int store_set_sync(struct store *st, bool full)
+{
+    return exec_text(st, full ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL",
+                     "cannot set synchronous");
 }
 
 void store_close(struct store *st)
@@ -343,5 +507,6 @@ void store_close(struct store *st)
     for (int i = 0; i < STMT_COUNT; i++)
         sqlite3_finalize(st->stmts[i]);
     sqlite3_close(st->db);
+    free(st->path);
     free(st);
 }

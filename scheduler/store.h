@@ -10,13 +10,15 @@
 
 /*
  * Writes open a transaction on the first write and leave it open; store_commit ends it
- * (once per loop turn). When any write fails the transaction is poisoned: store_commit
- * then rolls everything back and reports COHORT_EIO, so a turn is stored whole or not at
- * all. Reads see the open transaction's writes.
+ * (once per loop turn). When any write fails (BEGIN included) the transaction is
+ * poisoned: every later write of the turn fails at once, and store_commit rolls everything
+ * back and reports COHORT_EIO, so a turn is stored whole or not at all. Reads see the open
+ * transaction's writes. Failures are logged by kind (full, I/O, other, checkpoint), at most
+ * one line per kind every 10 s, and the first good commit after them says so.
  */
 struct store;
 
-#define STORE_SCHEMA_VERSION 1
+#define STORE_SCHEMA_VERSION 2
 
 /* One job as stored. Strings and arrays of info point into storage (owned). */
 struct job_record {
@@ -68,10 +70,17 @@ struct worker_row {
 
 /* ---- opening ---- */
 
-/* Open (creating if needed) the database at path and bring its schema to
+/* Open (creating if needed) the database at path, check it (PRAGMA quick_check: a damaged
+ * one is refused, err saying so and what to do) and bring its schema to
  * STORE_SCHEMA_VERSION. On failure *out is NULL, a sentence is written into err and
  * COHORT_EIO (or COHORT_ENOMEM) is returned. */
 int store_open(struct store **out, const char *path, char *err, size_t err_len);
+
+/* Set how hard commits are pushed to disk: NORMAL (the default; in WAL mode a commit
+ * survives a crash of the process, and a power loss may undo the last ones) or FULL (the
+ * WAL is synced at every commit, so a commit also survives a power loss). Returns 0 or
+ * COHORT_EIO. */
+int store_set_sync(struct store *st, bool full);
 
 /* Roll back any open transaction and close the database. NULL is a no-op. */
 void store_close(struct store *st);
@@ -90,7 +99,12 @@ int store_commit(struct store *st);
  * and the writes made so far no longer agree; why becomes the last error. */
 void store_poison(struct store *st, const char *why);
 
-/* Whether writes wait for store_commit. */
+/* Why the last failed turn was not stored, in a few words for clients ("database or disk
+ * is full"); borrowed, valid until the next write. */
+const char *store_fault(const struct store *st);
+
+/* Whether writes wait for store_commit (a turn that failed to begin counts: its commit
+ * reports the failure). */
 bool store_in_transaction(const struct store *st);
 
 /* ---- jobs: writes (each returns 0 or COHORT_EIO, and poisons the transaction on error) ---- */
@@ -117,9 +131,10 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
                       const struct run_end *end);
 
 /* Put a job whose attempt was lost back to pending (or to failed when its retries are
- * spent, with finished_at = now), with reason. */
+ * spent, with finished_at = now), with reason; its retries grow by retries_added (1 when the
+ * loss was not the job's fault, so that it costs no retry). */
 int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const char *reason,
-                      int64_t now);
+                      uint32_t retries_added, int64_t now);
 
 /* Mark a job cancelled now with reason. */
 int store_job_cancel(struct store *st, uint64_t job_id, const char *reason, int64_t now);
@@ -195,5 +210,25 @@ int store_worker_set_last_seen(struct store *st, const char *name, int64_t last_
 /* Call on_worker for each stored worker (row fields are borrowed for the call). */
 int store_load_workers(struct store *st, int (*on_worker)(void *arg, const struct worker_row *row),
                        void *arg);
+
+/* ---- keyed submissions: what makes a resent SUBMIT harmless (store_submissions.c) ---- */
+
+/* A key is kept at least this long after its submission; older ones may be forgotten. */
+#define STORE_SUBMISSION_KEEP_MS (24 * 3600 * 1000LL)
+
+/* The ids the submission stored under key got. Returns 0 with first_ids[0..n_specs) and
+ * counts[0..n_specs) filled; COHORT_ENOENT when the key is not stored; COHORT_ESTATE when it
+ * was stored for a submission of another number of specs; COHORT_EIO or COHORT_ENOMEM. On
+ * failure the outputs are unchanged. Sees the open transaction's writes. */
+int store_submission_find(struct store *st, const char *key, uint32_t n_specs, uint64_t *first_ids,
+                          uint32_t *counts);
+
+/* Store under key the ids of a submission of n specs (first_ids, counts: n entries each), in
+ * the open transaction, so that they are committed with its jobs or not at all; now is the
+ * wall clock in ms. Every so often it also forgets a bounded number of keys older than
+ * STORE_SUBMISSION_KEEP_MS. Returns 0, COHORT_EIO (the transaction is poisoned) or
+ * COHORT_ENOMEM. */
+int store_submission_put(struct store *st, const char *key, uint32_t n, const uint64_t *first_ids,
+                         const uint32_t *counts, int64_t now);
 
 #endif

@@ -33,17 +33,38 @@ enum stmt_id {
     STMT_WORKER_DRAINING,
     STMT_WORKER_LAST_SEEN,
     STMT_LOAD_WORKERS,
+    STMT_SUBMISSION_FIND,
+    STMT_SUBMISSION_PUT,
+    STMT_SUBMISSION_WINDOW,
+    STMT_SUBMISSION_PRUNE,
     /* one listing statement per job state, stepped side by side to merge by id */
     STMT_LIST_BY_STATE,
     STMT_COUNT = STMT_LIST_BY_STATE + COHORT_JOB_STATE_COUNT,
 };
 
+/* Kinds of storage failure, each logged on its own schedule (store.c). */
+enum store_alarm {
+    STORE_ALARM_FULL,       /* SQLITE_FULL: the disk (or max_page_count) is full */
+    STORE_ALARM_IO,         /* SQLITE_IOERR*: the disk fails */
+    STORE_ALARM_OTHER,      /* anything else that kept a turn from committing */
+    STORE_ALARM_CHECKPOINT, /* the WAL could not be copied back into the database */
+    STORE_ALARM_COUNT,
+};
+
 struct store {
     sqlite3 *db;
+    char *path;                      /* of the database file (owned), for log lines */
     sqlite3_stmt *stmts[STMT_COUNT]; /* prepared once at open */
-    bool in_transaction;             /* BEGIN done, COMMIT not yet */
+    bool in_transaction;             /* a turn's writes are open: begun, or failed to begin */
     bool poisoned;                   /* a write of this transaction failed */
-    char error[256];                 /* last error, as a sentence */
+    char error[320];                 /* last error, as a sentence */
+    uint32_t submissions_unpruned;   /* keyed submissions stored since the last prune */
+    char submissions_swept_to[PROTO_MAX_IDEM_KEY + 1]; /* last key the prunes looked at */
+    int fault_code;                  /* SQLite code of the turn's first failure; 0 if ours */
+    char fault[160];                 /* that failure in a few words, for clients */
+    uint64_t failed_turns;           /* turns rolled back since the last good commit */
+    int64_t alarm_logged_at[STORE_ALARM_COUNT]; /* clock_mono_ms of the last line per kind */
+    uint64_t alarm_unlogged[STORE_ALARM_COUNT]; /* failures since that line */
 };
 
 /* The cached statement id, reset and with its bindings cleared. */

@@ -306,7 +306,7 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
 }
 
 int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const char *reason,
-                      int64_t now)
+                      uint32_t retries_added, int64_t now)
 {
     int rc = store_begin_write(st);
     if (rc < 0)
@@ -316,6 +316,7 @@ int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const ch
     sqlite3_bind_int(stmt, 2, state);
     store_bind_text(stmt, 3, reason);
     sqlite3_bind_int64(stmt, 4, now);
+    sqlite3_bind_int64(stmt, 5, retries_added);
     return store_step_write(st, stmt);
 }
 

@@ -19,17 +19,27 @@ static void save_worker(struct sched *s, const struct worker *w)
     store_worker_save(s->store, &row);
 }
 
-void worker_lost(struct sched *s, struct worker *w, const char *cause)
+/* Disconnect w and requeue its attempts at once; charge says whether that costs the jobs a
+ * retry (a lost worker) or not (a clean shutdown). */
+static void worker_gone(struct sched *s, struct worker *w, const char *cause, bool charge)
 {
-    log_warn("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
+    if (charge)
+        log_warn("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
+    else
+        log_info("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
     while (w->attempts)
-        if (lifecycle_requeue(s, w->attempts, cause, true) < 0) {
+        if (lifecycle_requeue(s, w->attempts, cause, charge) < 0) {
             /* the turn is rolled back and reloaded: what is left is retried next sweep */
             break;
         }
     workers_disconnect(s->workers, w);
     store_worker_set_last_seen(s->store, w->name, w->last_seen);
     s->dispatch_wanted = true;
+}
+
+void worker_lost(struct sched *s, struct worker *w, const char *cause)
+{
+    worker_gone(s, w, cause, true);
 }
 
 /* A message came from w: it is alive; a worker that was suspect may take work again. */
@@ -60,8 +70,12 @@ static bool valid_registration(const struct msg_register *reg, char *why, size_t
 }
 
 /* Bring the worker's attempts and ours in line: what it runs and we expect is adopted, what
- * it runs and we do not expect is killed, what we expect and it does not run is requeued. */
-static void reconcile(struct sched *s, struct worker *w, const struct msg_register *reg)
+ * it runs and we do not expect is killed, what we expect and it does not run is requeued
+ * (with cause) — unless the REGISTER only repeats the current registration (repeat), sent
+ * before its WELCOME came: then a RUN may have crossed it, and what it does not list yet is
+ * on its way there. */
+static void reconcile(struct sched *s, struct worker *w, const struct msg_register *reg,
+                      bool repeat, const char *cause)
 {
     struct hmap listed;
 
@@ -86,11 +100,10 @@ static void reconcile(struct sched *s, struct worker *w, const struct msg_regist
         }
         sched_send_worker(s, w, &kill, OUTBOX_WORKER, ja->job_id, ja->attempt);
     }
-    struct attempt *a = w->attempts;
+    struct attempt *a = repeat ? NULL : w->attempts;
     while (a) {
         struct attempt *next = a->next;
-        if (!hmap_get(&listed, a->job_id, NULL, NULL) &&
-            lifecycle_requeue(s, a, "no longer runs it", true) < 0)
+        if (!hmap_get(&listed, a->job_id, NULL, NULL) && lifecycle_requeue(s, a, cause, true) < 0)
             break;
         a = next;
     }
@@ -118,7 +131,9 @@ void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
     struct worker *previous = workers_by_peer(s->workers, peer, peer_len);
     if (previous && previous != w)
         worker_lost(s, previous, "registered again under another name");
-    if (w->instance_id[0] && strcmp(w->instance_id, reg->instance_id) != 0)
+    bool repeat = workers_same_registration(w, peer, peer_len, reg->instance_id);
+    bool restarted = w->instance_id[0] && strcmp(w->instance_id, reg->instance_id) != 0;
+    if (restarted)
         log_info("worker %s restarted (instance %s, was %s)", w->name, reg->instance_id,
                  w->instance_id);
     if (workers_connect(s->workers, w, peer, peer_len, reg->instance_id, reg->cpus, reg->mem,
@@ -130,7 +145,7 @@ void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
     struct msg welcome = {.type = MSG_WELCOME};
     welcome.u.welcome = (struct msg_welcome){s->config.heartbeat_ms, s->config.lease_ms};
     sched_send_worker(s, w, &welcome, OUTBOX_WORKER, 0, 0);
-    reconcile(s, w, reg);
+    reconcile(s, w, reg, repeat, restarted ? "restarted" : "no longer runs it");
     save_worker(s, w);
     s->dispatch_wanted = true;
     log_info("worker %s registered: %u cpus, %llu bytes, %u jobs running", w->name, w->cpus,
@@ -183,6 +198,18 @@ void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, str
 void worker_on_goodbye(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                        const struct msg *m)
 {
+    /* it reported what finished; what is left was killed by its stop, not by the job */
     w->last_seen = clock_now_ms();
-    worker_lost(s, w, "stopped");
+    worker_gone(s, w, "shut down", false);
+}
+
+void worker_on_leaving(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                       const struct msg *m)
+{
+    heard_from(s, w);
+    if (w->leaving)
+        return;
+    workers_set_leaving(s->workers, w);
+    log_info("worker %s is shutting down: no new jobs; its %u running jobs have %u ms to finish",
+             w->name, w->n_running, m->u.leaving.grace_ms);
 }

@@ -110,13 +110,13 @@ uint8_t workers_state(const struct worker *w)
 {
     if (!w->connected)
         return COHORT_WORKER_DOWN;
-    return w->draining ? COHORT_WORKER_DRAINING : COHORT_WORKER_UP;
+    return w->draining || w->leaving ? COHORT_WORKER_DRAINING : COHORT_WORKER_UP;
 }
 
 /* Put w in the dispatch pool, or take it out, as its state says; refresh its free room. */
 static void update_pool(struct workers *ws, struct worker *w)
 {
-    bool eligible = w->connected && !w->draining && !w->suspect;
+    bool eligible = w->connected && !w->draining && !w->leaving && !w->suspect;
     uint32_t free_cpus = w->cpus > w->cpus_used ? w->cpus - w->cpus_used : 0;
     uint64_t free_mem = w->mem > w->mem_used ? w->mem - w->mem_used : 0;
     bool in_pool = match_contains(ws->pool, &w->slot);
@@ -202,6 +202,7 @@ int workers_connect(struct workers *ws, struct worker *w, const uint8_t *peer, s
     w->mem = mem;
     w->connected = true;
     w->suspect = false;
+    w->leaving = false;
     update_pool(ws, w);
     return 0;
 fail:
@@ -220,6 +221,7 @@ void workers_disconnect(struct workers *ws, struct worker *w)
     }
     w->connected = false;
     w->suspect = false;
+    w->leaving = false;
     w->peer_len = 0;
     update_pool(ws, w);
 }
@@ -228,6 +230,19 @@ void workers_set_draining(struct workers *ws, struct worker *w, bool draining)
 {
     w->draining = draining;
     update_pool(ws, w);
+}
+
+void workers_set_leaving(struct workers *ws, struct worker *w)
+{
+    w->leaving = w->connected;
+    update_pool(ws, w);
+}
+
+bool workers_same_registration(const struct worker *w, const uint8_t *peer, size_t peer_len,
+                               const char *instance_id)
+{
+    return w->connected && w->peer_len == peer_len && memcmp(w->peer, peer, peer_len) == 0 &&
+           strcmp(w->instance_id, instance_id) == 0;
 }
 
 void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t now_mono)

@@ -21,6 +21,7 @@ struct worker {
     size_t peer_len;
     bool connected; /* registered and not lost since */
     bool draining;  /* an operator stopped dispatch to it (persisted) */
+    bool leaving;   /* this registration is shutting down: no new work (memory only) */
     bool suspect;   /* silent for several heartbeats: no new work */
     uint32_t cpus;
     uint64_t mem;
@@ -74,7 +75,8 @@ int workers_add(struct workers *ws, struct worker **out, const char *name, uint3
                 uint64_t mem, const struct label *labels, uint32_t n_labels);
 
 /* Connect w through peer with what it announced; it becomes eligible for work unless
- * draining. Returns 0 or COHORT_ENOMEM (w is then unchanged, or disconnected). */
+ * draining (a new registration is not leaving). Returns 0 or COHORT_ENOMEM (w is then unchanged, or
+ * disconnected). */
 int workers_connect(struct workers *ws, struct worker *w, const uint8_t *peer, size_t peer_len,
                     const char *instance_id, uint32_t cpus, uint64_t mem,
                     const struct label *labels, uint32_t n_labels);
@@ -85,10 +87,19 @@ void workers_disconnect(struct workers *ws, struct worker *w);
 /* An operator's drain or resume. */
 void workers_set_draining(struct workers *ws, struct worker *w, bool draining);
 
+/* The connected worker w said it is shutting down: no new work until it registers again.
+ * Not persisted, and not an operator's drain. */
+void workers_set_leaving(struct workers *ws, struct worker *w);
+
+/* Whether w is connected under the same instance and peer already, so that a REGISTER from
+ * it repeats the registration it has (sent again before the WELCOME arrived). */
+bool workers_same_registration(const struct worker *w, const uint8_t *peer, size_t peer_len,
+                               const char *instance_id);
+
 /* A message came from w: refresh its times and clear suspicion. */
 void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t now_mono);
 
-/* cohort_worker_state_t of w: down, draining or up. */
+/* cohort_worker_state_t of w: down, draining (by an operator, or shutting down) or up. */
 uint8_t workers_state(const struct worker *w);
 
 /* Start an attempt on w, reserving its cpus and memory. Returns 0, COHORT_ETOOBIG or

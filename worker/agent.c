@@ -1,6 +1,6 @@
 /* agent.c — the cohort-worker daemon: registration, heartbeats, the message table. */
 #define _GNU_SOURCE
-#include "agent.h"
+#include "agent_int.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -14,11 +14,8 @@
 
 #include "clock.h"
 #include "cohort.h"
-#include "held.h"
+#include "fence.h"
 #include "log.h"
-#include "runner.h"
-#include "spool.h"
-#include "zsock.h"
 
 #define AGENT_TICK_MS 100         /* how often heartbeats, resends and silence are checked */
 #define REGISTER_RETRY_MS 1000    /* REGISTER is resent this often until WELCOME */
@@ -26,51 +23,15 @@
 #define DEFAULT_LEASE_MS 30000    /* idem */
 #define HEARTBEAT_MIN_MS 100      /* a WELCOME's heartbeat is clamped to this range */
 #define HEARTBEAT_MAX_MS 60000
-#define SILENT_HEARTBEATS 3        /* beats without word before the scheduler is suspect */
-#define RECONNECT_MIN_MS 5000      /* silence after which the connection is rebuilt ... */
-#define RECONNECT_HEARTBEATS 5     /* ... or this many heartbeats, whichever is longer */
-#define RESULT_WINDOW 32           /* results sent and not yet acknowledged, at most */
-#define RESULT_RESEND_MS 10000     /* an unacknowledged result is sent again after this */
-#define DROP_LOG_INTERVAL_MS 10000 /* at most one line per interval about dropped messages */
-#define SOCKET_LINGER_MS 500       /* for a GOODBYE to leave on close */
-/* how long a shutdown waits for the killed jobs to be reaped */
-#define SHUTDOWN_WAIT_MS (RUNNER_KILL_GRACE_MS + 3000)
+#define SILENT_HEARTBEATS 3          /* beats without word before the scheduler is suspect */
+#define RECONNECT_MIN_MS 5000        /* silence after which the connection is rebuilt ... */
+#define RECONNECT_HEARTBEATS 5       /* ... or this many heartbeats, whichever is longer */
+#define RESULT_WINDOW 32             /* results sent and not yet acknowledged, at most */
+#define RESULT_RESEND_MS 10000       /* an unacknowledged result is sent again after this */
+#define DROP_LOG_INTERVAL_MS 10000   /* at most one line per interval about dropped messages */
+#define SOCKET_LINGER_MS 500         /* for a GOODBYE to leave on close */
 #define SOCKET_RECONNECT_MS 100      /* ZeroMQ's reconnect interval, doubling ... */
 #define SOCKET_RECONNECT_MAX_MS 1000 /* ... up to this */
-#define INSTANCE_ID_BYTES 16
-
-struct agent {
-    uv_loop_t *loop;
-    struct agent_config cfg;                     /* borrowed strings and labels */
-    char instance_id[2 * INSTANCE_ID_BYTES + 1]; /* random hex, new at every start */
-    void *zmq_ctx;
-    void *socket;       /* DEALER connected to cfg.scheduler; NULL while reconnecting */
-    struct zsock *link; /* socket joined to the loop */
-    struct spool *spool;
-    struct runner *runner;
-    struct held_results held; /* finished attempts awaiting RESULT_ACK */
-    struct buf out;           /* encoding scratch, capped at PROTO_MAX_MSG */
-    uv_timer_t tick;          /* every AGENT_TICK_MS */
-    bool tick_initialised;    /* the agent is freed when tick has closed */
-
-    bool welcomed;             /* WELCOME came since the last connect or REREGISTER */
-    bool ever_welcomed;        /* some scheduler accepted this worker since it started */
-    uint32_t heartbeat_ms;     /* from the last WELCOME */
-    uint32_t lease_ms;         /* from the last WELCOME */
-    int64_t last_heard;        /* clock_mono_ms of the last message from the scheduler */
-    int64_t connected_at;      /* clock_mono_ms when the socket was last opened */
-    int64_t register_sent_at;  /* clock_mono_ms of the last REGISTER sent; 0 = due */
-    int64_t heartbeat_sent_at; /* clock_mono_ms of the last HEARTBEAT sent */
-    bool silence_reported;     /* the current silence was logged */
-    bool lease_expired;        /* the current silence outlasted the lease */
-    int64_t drops_logged_at;   /* clock_mono_ms of the last line about dropped messages */
-    uint32_t drops_unlogged;   /* messages dropped since that line */
-
-    bool stopping;         /* agent_shutdown was called */
-    int64_t stop_deadline; /* clock_mono_ms after which the shutdown stops waiting */
-    agent_stopped_cb on_stopped;
-    void *stopped_arg;
-};
 
 /* ---- sending ---- */
 
@@ -85,7 +46,7 @@ static int send_encoded(struct agent *a, int type)
     return rc;
 }
 
-static int send_msg(struct agent *a, const struct msg *m)
+int agent_send_msg(struct agent *a, const struct msg *m)
 {
     int rc;
 
@@ -134,7 +95,7 @@ static void send_register(struct agent *a, int64_t now)
         .running = running,
         .version = COHORT_VERSION,
     };
-    if (send_msg(a, &m) == 0)
+    if (agent_send_msg(a, &m) == 0)
         a->register_sent_at = now;
     free(running);
 }
@@ -143,18 +104,18 @@ static void send_heartbeat(struct agent *a, int64_t now)
 {
     struct msg m = {.type = MSG_HEARTBEAT, .u.heartbeat = {runner_count(a->runner)}};
 
-    send_msg(a, &m);
+    agent_send_msg(a, &m);
     a->heartbeat_sent_at = now; /* a lost beat is not retried: the next one follows */
 }
 
-/* Send held results that were never sent since the last WELCOME, or not acknowledged
- * within RESULT_RESEND_MS, keeping at most RESULT_WINDOW of them unacknowledged. */
-static void flush_results(struct agent *a, int64_t now)
+/* Held results are due when never sent since the last WELCOME, or not acknowledged within
+ * RESULT_RESEND_MS; at most RESULT_WINDOW of them are unacknowledged at a time. */
+void agent_flush_results(struct agent *a, int64_t now)
 {
     uint32_t in_flight = 0;
     struct held_result *entry;
 
-    if (!a->welcomed || a->stopping)
+    if (!a->welcomed)
         return;
     for (entry = a->held.first; entry; entry = entry->next)
         in_flight += entry->sent_at && now - entry->sent_at < RESULT_RESEND_MS;
@@ -224,33 +185,45 @@ static void link_close(struct agent *a)
     a->welcomed = false;
 }
 
-/* The scheduler has been silent for a whole lease, so it has given this worker's attempts
- * to others by now. This is where they will be killed; for now it is only logged, and
- * they keep running until the scheduler says otherwise. */
-static void on_lease_expired(struct agent *a)
+/* Kill every running job when the scheduler has been silent for so long that it may have
+ * given them to other workers (see fence.h), so that two attempts of a job never overlap.
+ * Jobs that ended meanwhile are reaped first, so that their real end is reported; the
+ * fenced ones are reported FAILED like any other end, and the scheduler ignores them when
+ * it gave the job away. Once per silence. */
+static void fence_if_due(struct agent *a, int64_t now)
 {
-    log_warn("no word from the scheduler for a whole lease (%" PRIu32 " ms); keeping %" PRIu32
-             " running jobs",
-             a->lease_ms, runner_count(a->runner));
+    int64_t silent_ms = now - a->last_heard;
+    char reason[96];
+
+    if (a->fenced ||
+        !fence_due(a->ever_welcomed, silent_ms, a->lease_ms, a->heartbeat_ms, RUNNER_KILL_GRACE_MS))
+        return;
+    a->fenced = a->silence_reported = true; /* the line below says it all */
+    runner_reap(a->runner);
+    if (runner_count(a->runner) == 0)
+        return;
+    log_warn("no word from the scheduler for %" PRId64 " ms (lease %" PRIu32
+             " ms): killing %" PRIu32 " running jobs, which it may have given to other workers",
+             silent_ms, a->lease_ms, runner_count(a->runner));
+    snprintf(reason, sizeof reason, "killed: no word from the scheduler for %" PRId64 " s",
+             (silent_ms + 500) / 1000);
+    runner_kill_all(a->runner, COHORT_JOB_FAILED, reason);
 }
 
-/* Log a long silence once, call the lease hook, and rebuild the connection when the
- * scheduler stays silent, so that stale messages do not pile up in a dead connection. */
+/* Fence when due, log a long silence once, and rebuild the connection when the scheduler
+ * stays silent, so that stale messages do not pile up in a dead connection. */
 static void watch_silence(struct agent *a, int64_t now)
 {
     int64_t silent_ms = now - a->last_heard;
     int64_t reconnect_after_ms = (int64_t)RECONNECT_HEARTBEATS * a->heartbeat_ms;
 
+    fence_if_due(a, now);
     if (reconnect_after_ms < RECONNECT_MIN_MS)
         reconnect_after_ms = RECONNECT_MIN_MS;
     if (a->welcomed && !a->silence_reported &&
         silent_ms > (int64_t)SILENT_HEARTBEATS * a->heartbeat_ms) {
         log_warn("no word from the scheduler for %" PRId64 " ms", silent_ms);
         a->silence_reported = true;
-    }
-    if (a->ever_welcomed && !a->lease_expired && silent_ms >= a->lease_ms) {
-        a->lease_expired = true;
-        on_lease_expired(a);
     }
     if ((!a->link || silent_ms >= reconnect_after_ms) &&
         now - a->connected_at >= reconnect_after_ms) {
@@ -260,55 +233,24 @@ static void watch_silence(struct agent *a, int64_t now)
     }
 }
 
-/* ---- shutdown ---- */
-
-/* Finish the shutdown once the jobs are reaped or the wait is over. */
-static void shutdown_check(struct agent *a, int64_t now)
-{
-    struct msg goodbye = {.type = MSG_GOODBYE};
-    uint32_t left = runner_count(a->runner);
-
-    if (left > 0 && now < a->stop_deadline)
-        return;
-    if (left > 0)
-        log_warn("%" PRIu32 " jobs did not end in time; killing them", left);
-    send_msg(a, &goodbye);
-    uv_timer_stop(&a->tick);
-    log_info("stopped");
-    a->on_stopped(a->stopped_arg); /* may destroy a */
-}
-
-void agent_shutdown(struct agent *a, agent_stopped_cb on_stopped, void *arg)
-{
-    if (a->stopping)
-        return;
-    a->stopping = true;
-    a->on_stopped = on_stopped;
-    a->stopped_arg = arg;
-    a->stop_deadline = clock_mono_ms() + SHUTDOWN_WAIT_MS;
-    log_info("stopping; ending %" PRIu32 " running jobs", runner_count(a->runner));
-    runner_kill_all(a->runner, COHORT_JOB_FAILED, "the worker shut down");
-    /* the tick finishes the shutdown, never this call: the caller may still use a */
-}
-
+/* Silence first: after the worker was frozen (SIGSTOP) its jobs are fenced before anything
+ * else happens. The stop goes last, since it may free the agent. */
 static void on_tick(uv_timer_t *timer)
 {
     struct agent *a = timer->data;
     int64_t now = clock_mono_ms();
 
-    if (a->stopping) {
-        shutdown_check(a, now);
-        return;
-    }
     watch_silence(a, now);
     if (!a->welcomed) {
         if (!a->register_sent_at || now - a->register_sent_at >= REGISTER_RETRY_MS)
             send_register(a, now);
-        return;
+    } else {
+        if (now - a->heartbeat_sent_at >= a->heartbeat_ms)
+            send_heartbeat(a, now);
+        agent_flush_results(a, now);
     }
-    if (now - a->heartbeat_sent_at >= a->heartbeat_ms)
-        send_heartbeat(a, now);
-    flush_results(a, now);
+    if (a->stop_phase != STOP_NONE)
+        agent_stop_advance(a, now);
 }
 
 /* ---- attempts ---- */
@@ -328,7 +270,7 @@ static void fail_run(struct agent *a, const struct msg_run *run, const char *rea
     res.started_at = res.finished_at = clock_now_ms();
     log_warn("job %" PRIu64 ".%" PRIu32 " failed: %s", run->job_id, run->attempt, reason);
     if (keep && held_add(&a->held, &res) == 0)
-        flush_results(a, clock_mono_ms());
+        agent_flush_results(a, clock_mono_ms());
     else
         send_result(a, &res);
 }
@@ -337,7 +279,7 @@ static void on_job_done(const struct attempt_result *res, void *arg)
 {
     struct agent *a = arg;
 
-    if (a->stopping) { /* killed by the shutdown: GOODBYE tells the scheduler */
+    if (agent_stop_drops_results(a)) { /* killed by the stop: GOODBYE tells the scheduler */
         spool_attempt_remove(a->spool, res->job_id, res->attempt);
         return;
     }
@@ -349,7 +291,7 @@ static void on_job_done(const struct attempt_result *res, void *arg)
         send_result(a, res);
         return;
     }
-    flush_results(a, clock_mono_ms());
+    agent_flush_results(a, clock_mono_ms());
 }
 
 /* spool_scan callback: a result a previous run of the worker kept. */
@@ -384,12 +326,15 @@ static void on_welcome(struct agent *a, const struct msg *m)
     if (a->welcomed)
         return; /* an answer to a repeated REGISTER */
     log_info("registered with the scheduler at %s as %s (heartbeat %" PRIu32 " ms, lease %" PRIu32
-             " ms)",
-             a->cfg.scheduler, a->cfg.name, a->heartbeat_ms, a->lease_ms);
+             " ms; running jobs are killed after %" PRId64 " ms without word)",
+             a->cfg.scheduler, a->cfg.name, a->heartbeat_ms, a->lease_ms,
+             fence_after_ms(a->lease_ms, a->heartbeat_ms, RUNNER_KILL_GRACE_MS));
     a->welcomed = a->ever_welcomed = true;
     a->heartbeat_sent_at = clock_mono_ms();
     held_mark_unsent(&a->held); /* what was sent before may be lost */
-    flush_results(a, a->heartbeat_sent_at);
+    agent_flush_results(a, a->heartbeat_sent_at);
+    if (a->stop_phase != STOP_NONE)
+        agent_stop_welcomed(a, a->heartbeat_sent_at);
 }
 
 static void on_heartbeat(struct agent *a, const struct msg *m)
@@ -413,7 +358,7 @@ static void on_run(struct agent *a, const struct msg *m)
     char reason[256];
     int64_t started_at;
 
-    if (a->stopping) {
+    if (a->stop_phase != STOP_NONE) {
         log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
                  run->attempt);
         return;
@@ -454,7 +399,7 @@ static void on_run(struct agent *a, const struct msg *m)
             .type = MSG_JOB_STARTED,
             .u.started = {run->job_id, run->attempt, started_at},
         };
-        send_msg(a, &started);
+        agent_send_msg(a, &started);
     }
 }
 
@@ -484,7 +429,7 @@ static void on_result_ack(struct agent *a, const struct msg *m)
         return;
     }
     spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
-    flush_results(a, clock_mono_ms()); /* a window slot is free */
+    agent_flush_results(a, clock_mono_ms()); /* a window slot is free */
 }
 
 static const struct {
@@ -514,13 +459,17 @@ static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, c
 {
     struct agent *a = arg;
     struct msg *m = NULL;
+    int64_t now = clock_mono_ms();
 
     if (msg_decode(&m, data, len) < 0) {
         note_dropped(a, "malformed");
         return;
     }
-    a->last_heard = clock_mono_ms();
-    a->silence_reported = a->lease_expired = false;
+    /* the silence this message ends still counts: after a SIGSTOP, messages queued while
+     * the worker was frozen may be read before the first tick */
+    fence_if_due(a, now);
+    a->last_heard = now;
+    a->silence_reported = a->fenced = false;
     for (size_t i = 0; i < sizeof message_handlers / sizeof message_handlers[0]; i++) {
         if (message_handlers[i].type == m->type) {
             message_handlers[i].handle(a, m);

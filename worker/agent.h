@@ -16,6 +16,7 @@ struct agent_config {
     uint64_t mem; /* bytes */
     uint32_t n_labels;
     struct label *labels; /* n_labels entries */
+    uint32_t grace_ms;    /* how long a stop lets running jobs finish; 0 = kill at once */
 };
 
 struct agent;
@@ -29,11 +30,13 @@ typedef void (*agent_stopped_cb)(void *arg);
  * unusable or in use), logged; on failure *out is NULL. */
 int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config *cfg);
 
-/* Stop cleanly: refuse new jobs, kill the running ones' process groups (SIGTERM, SIGKILL
- * after the grace), wait for them a bounded time, send GOODBYE, then call on_stopped.
- * Results of jobs killed this way are not reported (the scheduler requeues them on
- * GOODBYE); results already kept stay in the spool for the next start. Calling it again
- * does nothing. */
+/* Stop cleanly: tell the scheduler no new jobs may come (LEAVING), keep beating and
+ * reporting while the running jobs finish for up to cfg.grace_ms, then kill what is left
+ * (SIGTERM to each process group, SIGKILL after the kill grace) without reporting it, wait
+ * briefly for the acknowledgement of the results still held, send GOODBYE (the scheduler
+ * requeues what it still expected here) and call on_stopped from a later loop turn.
+ * Results not acknowledged by then stay in the spool for the next start. A second call
+ * during the grace kills the running jobs at once; later calls do nothing. */
 void agent_shutdown(struct agent *a, agent_stopped_cb on_stopped, void *arg);
 
 /* Close the connection (GOODBYE, if sent, gets a short linger), SIGKILL any job still

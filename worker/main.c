@@ -55,6 +55,7 @@ static int run(const struct worker_options *opts)
         .mem = opts->mem,
         .n_labels = opts->n_labels,
         .labels = (struct label *)opts->labels,
+        .grace_ms = (uint32_t)opts->grace_ms,
     };
     int rc;
 

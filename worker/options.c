@@ -33,6 +33,9 @@ static const char usage_text[] =
     "  --spool DIR           where job output and unacknowledged results are kept\n"
     "                        (default: /var/lib/cohort-worker as root, else\n"
     "                        $XDG_STATE_HOME/cohort-worker or ~/.local/state/cohort-worker)\n"
+    "  --grace SECS          on SIGTERM or SIGINT, how long running jobs may finish before\n"
+    "                        they are killed and requeued (default: 30; 0 = at once;\n"
+    "                        a second signal kills them at once)\n"
     "  --log-level LEVEL     debug, info, warn or error (default: info)\n"
     "  --help                show this help and exit\n"
     "  --version             show the version and exit\n";
@@ -41,6 +44,7 @@ void options_init(struct worker_options *opts)
 {
     memset(opts, 0, sizeof(*opts));
     opts->log_level = -1;
+    opts->grace_ms = -1;
 }
 
 void options_free(struct worker_options *opts)
@@ -174,6 +178,20 @@ static int set_log_level(struct worker_options *opts, const char *value, char *e
     return 0;
 }
 
+static int set_grace(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    uint64_t seconds;
+
+    if (parse_duration(&seconds, value) < 0 || seconds > OPTIONS_GRACE_MAX_S) {
+        snprintf(err, err_len,
+                 "grace must be a duration like 30, 90s or 5m (at most %d s), not '%s'",
+                 OPTIONS_GRACE_MAX_S, value);
+        return COHORT_EINVAL;
+    }
+    opts->grace_ms = (int64_t)seconds * 1000;
+    return 0;
+}
+
 static const struct {
     const char *key; /* the long flag name, also the config key */
     int (*set)(struct worker_options *opts, const char *value, char *err, size_t err_len);
@@ -181,7 +199,7 @@ static const struct {
     {"scheduler", set_scheduler}, {"name", set_name},
     {"cpus", set_cpus},           {"mem", set_mem},
     {"label", set_label},         {"spool", set_spool},
-    {"log-level", set_log_level},
+    {"log-level", set_log_level}, {"grace", set_grace},
 };
 
 int options_set(struct worker_options *opts, const char *key, const char *value, char *err,
@@ -202,17 +220,12 @@ static int on_config_key(const char *section, const char *key, const char *value
 
 /* Flags that carry a setting have val 's' and are applied through options_set by name. */
 static const struct option long_options[] = {
-    {"config", required_argument, NULL, 'c'},
-    {"scheduler", required_argument, NULL, 's'},
-    {"name", required_argument, NULL, 's'},
-    {"cpus", required_argument, NULL, 's'},
-    {"mem", required_argument, NULL, 's'},
-    {"label", required_argument, NULL, 's'},
-    {"spool", required_argument, NULL, 's'},
-    {"log-level", required_argument, NULL, 's'},
-    {"help", no_argument, NULL, 'h'},
-    {"version", no_argument, NULL, 'V'},
-    {NULL, 0, NULL, 0},
+    {"config", required_argument, NULL, 'c'}, {"scheduler", required_argument, NULL, 's'},
+    {"name", required_argument, NULL, 's'},   {"cpus", required_argument, NULL, 's'},
+    {"mem", required_argument, NULL, 's'},    {"label", required_argument, NULL, 's'},
+    {"spool", required_argument, NULL, 's'},  {"log-level", required_argument, NULL, 's'},
+    {"grace", required_argument, NULL, 's'},  {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 };
 
 int options_parse(struct worker_options *opts, bool *exit_now, int argc, char **argv, char *err,
@@ -319,5 +332,7 @@ int options_fill_defaults(struct worker_options *opts, char *err, size_t err_len
         return rc;
     if (opts->log_level < 0)
         opts->log_level = LOG_INFO;
+    if (opts->grace_ms < 0)
+        opts->grace_ms = OPTIONS_DEFAULT_GRACE_S * 1000;
     return 0;
 }

@@ -9,16 +9,19 @@
 #include "proto.h"
 
 #define OPTIONS_DEFAULT_SCHEDULER "tcp://127.0.0.1:7700"
-#define OPTIONS_NAME_MAX 255  /* bytes of a worker name */
-#define OPTIONS_LABEL_MAX 255 /* bytes of a label's key, and of its value */
+#define OPTIONS_NAME_MAX 255       /* bytes of a worker name */
+#define OPTIONS_LABEL_MAX 255      /* bytes of a label's key, and of its value */
+#define OPTIONS_DEFAULT_GRACE_S 30 /* seconds a stop lets running jobs finish */
+#define OPTIONS_GRACE_MAX_S 86400  /* the longest grace accepted */
 
 struct worker_options {
-    char *scheduler; /* owned; ZeroMQ endpoint */
-    char *name;      /* owned */
-    char *spool;     /* owned; spool directory */
-    uint32_t cpus;   /* 0 until known */
-    uint64_t mem;    /* bytes; 0 until known */
-    int log_level;   /* enum log_level; -1 until known */
+    char *scheduler;  /* owned; ZeroMQ endpoint */
+    char *name;       /* owned */
+    char *spool;      /* owned; spool directory */
+    uint32_t cpus;    /* 0 until known */
+    uint64_t mem;     /* bytes; 0 until known */
+    int log_level;    /* enum log_level; -1 until known */
+    int64_t grace_ms; /* how long a stop lets running jobs finish; -1 until known */
     uint32_t n_labels;
     struct label labels[PROTO_MAX_LABELS]; /* owned strings; keys are unique */
 };
@@ -44,8 +47,9 @@ int options_parse(struct worker_options *opts, bool *exit_now, int argc, char **
 
 /* Fill in what was not given: $COHORT_SCHEDULER or OPTIONS_DEFAULT_SCHEDULER, the host name,
  * its cpus and memory, the spool directory (/var/lib/cohort-worker for root, else
- * $XDG_STATE_HOME/cohort-worker or ~/.local/state/cohort-worker) and level info. Returns 0,
- * or COHORT_EINVAL with err set when a default cannot be found, or COHORT_ENOMEM. */
+ * $XDG_STATE_HOME/cohort-worker or ~/.local/state/cohort-worker), level info and a grace of
+ * OPTIONS_DEFAULT_GRACE_S. Returns 0, or COHORT_EINVAL with err set when a default cannot be
+ * found, or COHORT_ENOMEM. */
 int options_fill_defaults(struct worker_options *opts, char *err, size_t err_len);
 
 #endif

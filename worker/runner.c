@@ -15,6 +15,7 @@
 #include "cohort.h"
 #include "launch.h"
 #include "log.h"
+#include "orphans.h"
 
 /* Where an attempt is in its life, which also says what its timer means. */
 enum job_phase {
@@ -204,9 +205,8 @@ static bool job_reap(struct runner_job *job)
     return true;
 }
 
-static void on_sigchld(uv_signal_t *handle, int signum)
+void runner_reap(struct runner *r)
 {
-    struct runner *r = handle->data;
     struct runner_job **link = &r->jobs, *ended = NULL, *job;
 
     /* collect first, report after: on_done may call back into the runner */
@@ -224,6 +224,11 @@ static void on_sigchld(uv_signal_t *handle, int signum)
         ended = job->next;
         job_report(job);
     }
+}
+
+static void on_sigchld(uv_signal_t *handle, int signum)
+{
+    runner_reap(handle->data);
 }
 
 int runner_create(struct runner **out, uv_loop_t *loop, const char *worker_name,
@@ -310,6 +315,7 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
         if (job->time_limit_s)
             uv_timer_start(&job->timer, on_job_timer, (uint64_t)job->time_limit_s * 1000, 0);
         *started_at = job->result.started_at;
+        orphans_note(req->streams->dir, job->pid); /* for a next start, should this one die */
         log_debug("job %" PRIu64 ".%" PRIu32 " started as pid %d", req->job_id, req->attempt,
                   (int)job->pid);
     } else {

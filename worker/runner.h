@@ -52,6 +52,10 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
 int runner_kill(struct runner *r, uint64_t job_id, uint32_t attempt, uint8_t state,
                 const char *reason);
 
+/* Reap the attempts whose main process has ended and report them through on_done now, as
+ * SIGCHLD would a little later (before deciding on the others, e.g. before fencing). */
+void runner_reap(struct runner *r);
+
 /* runner_kill for every attempt the runner has. */
 void runner_kill_all(struct runner *r, uint8_t state, const char *reason);
 

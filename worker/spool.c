@@ -16,6 +16,7 @@
 
 #include "cohort.h"
 #include "log.h"
+#include "orphans.h"
 #include "proto.h"
 
 #define SPOOL_LOCK_FILE "lock"
@@ -481,6 +482,11 @@ int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg)
         else
             log_info("removing %s/%s: an earlier worker ran it and stopped before it ended",
                      sp->root, entry->d_name);
+        /* the scheduler requeues it: what still runs of it must not overlap the next run */
+        char name[ATTEMPT_NAME_MAX], attempt_path[PATH_MAX];
+        attempt_dir_name(name, job_id, attempt);
+        snprintf(attempt_path, sizeof attempt_path, "%s/%s", sp->root, name);
+        orphans_kill(attempt_path);
         spool_attempt_remove(sp, job_id, attempt);
     }
 done:

@@ -70,7 +70,8 @@ typedef int (*spool_result_cb)(const struct attempt_result *res, void *arg);
 
 /* Walk the spool after a start: each attempt directory with a readable result is reported
  * to on_result; directories without one (attempts a crashed worker was running) and those
- * with a damaged result are deleted. Other entries are left alone. Returns 0, the code
+ * with a damaged result are deleted, after the process group such an attempt may still
+ * run as is killed (orphans.h). Other entries are left alone. Returns 0, the code
  * on_result stopped with, or COHORT_EIO when the spool cannot be read. */
 int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg);
 

@@ -43,9 +43,12 @@ cohort_client_t *cli_client(struct cli *cli)
 {
     cohort_error_t err = {0};
 
-    if (!cli->client &&
-        cohort_client_connect(&cli->client, cli->endpoint, cli->timeout_ms, &err) < 0)
+    if (cli->client)
+        return cli->client;
+    if (cohort_client_connect(&cli->client, cli->endpoint, cli->timeout_ms, &err) < 0)
         cli_fail_error(&err);
+    else if (cli->timeout_ms) /* else the library's default: six times its default timeout */
+        cohort_client_set_retry(cli->client, 0, CLI_SUBMIT_TIMEOUTS * cli->timeout_ms, NULL);
     return cli->client;
 }
 
@@ -149,6 +152,35 @@ int cli_parse_int(int64_t *out, const char *text, int64_t min, int64_t max)
     return 0;
 }
 
+int cli_parse_timeout_ms(int *ms, const char *text, int max_ms)
+{
+    uint64_t seconds, whole = 0, fraction_ms = 0, scale = 100;
+    const char *at = text;
+
+    if (cohort_parse_duration(&seconds, text) == 0) {
+        if (seconds > (uint64_t)max_ms / 1000)
+            return -1;
+        *ms = (int)(seconds * 1000);
+        return 0;
+    }
+    /* "0.5", "1.25s": digits, a point, digits (milliseconds past the third are dropped) */
+    if (!text || *text < '0' || *text > '9')
+        return -1;
+    for (; *at >= '0' && *at <= '9'; at++)
+        if ((whole = whole * 10 + (uint64_t)(*at - '0')) > (uint64_t)max_ms / 1000)
+            return -1;
+    if (*at++ != '.' || *at < '0' || *at > '9')
+        return -1;
+    for (; *at >= '0' && *at <= '9'; at++, scale /= 10)
+        fraction_ms += (uint64_t)(*at - '0') * scale;
+    if (*at == 's')
+        at++;
+    if (*at || whole * 1000 + fraction_ms > (uint64_t)max_ms)
+        return -1;
+    *ms = (int)(whole * 1000 + fraction_ms);
+    return 0;
+}
+
 int cli_parse_job_ids(uint64_t **ids_out, int argc, char **argv, const char *command)
 {
     uint64_t *ids;
@@ -161,7 +193,7 @@ int cli_parse_job_ids(uint64_t **ids_out, int argc, char **argv, const char *com
     for (int i = 0; i < argc; i++) {
         if (cli_parse_uint(&ids[i], argv[i], 1, UINT64_MAX) < 0) {
             free(ids);
-            return cli_usage("invalid job id '%s'", argv[i]);
+            return cli_fail("invalid job id '%s'", argv[i]);
         }
     }
     *ids_out = ids;

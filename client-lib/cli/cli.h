@@ -15,8 +15,8 @@ struct table;
 /* Exit statuses of the command (DESIGN.md); `wait` may also mirror a job's status. */
 enum cli_exit {
     CLI_EXIT_OK = 0,
-    CLI_EXIT_FAILURE = 1, /* anything that is not the caller's typing */
-    CLI_EXIT_USAGE = 2,   /* unknown flag or command, missing or bad argument */
+    CLI_EXIT_FAILURE = 1, /* anything else, a bad value of a well-formed option included */
+    CLI_EXIT_USAGE = 2,   /* unknown option or command, missing option value or argument */
 };
 
 /* The state of one run of the command. */
@@ -37,8 +37,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* 1 
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* 2 */
 int cli_fail_error(const cohort_error_t *err);                             /* 1 */
 
-/* The connected client, connecting on first use. On failure prints why and returns NULL
+/* The connected client, connecting on first use; it resends a submission that gets no answer
+ * for up to CLI_SUBMIT_TIMEOUTS request timeouts. On failure prints why and returns NULL
  * (the command then exits with CLI_EXIT_FAILURE). */
+#define CLI_SUBMIT_TIMEOUTS 6
 cohort_client_t *cli_client(struct cli *cli);
 
 /* ---- options ---- */
@@ -85,8 +87,12 @@ int cli_options_next(struct cli *cli, const struct cli_options *options, int arg
 int cli_parse_uint(uint64_t *out, const char *text, uint64_t min, uint64_t max);
 int cli_parse_int(int64_t *out, const char *text, int64_t min, int64_t max);
 
+/* A timeout as users write it: a duration ("90", "10m", "2h") or a decimal number of
+ * seconds ("0.5"), at most max_ms. Returns 0 with *ms set, or -1 (nothing is printed). */
+int cli_parse_timeout_ms(int *ms, const char *text, int max_ms);
+
 /* Parse the job ids in argv[0..argc). Returns 0 with *ids_out the caller's (free), or an
- * exit status after printing why: 2 for a bad id or none, 1 when out of memory. */
+ * exit status after printing why: 2 for none, 1 for a bad id or when out of memory. */
 int cli_parse_job_ids(uint64_t **ids_out, int argc, char **argv, const char *command);
 
 /* ---- output ---- */

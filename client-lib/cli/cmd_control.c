@@ -108,7 +108,7 @@ static const char wait_usage[] =
     "the first job in id order that did not) its exit code, 128+N if killed by signal N,\n"
     "124 if it hit its time limit, 1 if cancelled or failed for another reason.\n"
     "\n"
-    "  --timeout SECS   give up after this long (90, 10m, 2h) and exit 1\n"
+    "  --timeout SECS   give up after this long (0.5, 90, 10m, 2h) and exit 1\n"
     "  --json           print the ended jobs as a JSON array\n";
 
 enum { OPT_TIMEOUT = CLI_OPT_FIRST_FREE };
@@ -130,7 +130,7 @@ int cmd_wait(struct cli *cli, int argc, char **argv)
 {
     cohort_job_list_t *ended = NULL;
     cohort_error_t err = {0};
-    uint64_t *ids = NULL, timeout_s;
+    uint64_t *ids = NULL;
     int timeout_ms = -1;
     struct json json;
     const char *value;
@@ -140,9 +140,8 @@ int cmd_wait(struct cli *cli, int argc, char **argv)
     while ((code = cli_options_next(cli, &wait_options, argc, argv, &value, &rc)) > 0) {
         if (code != OPT_TIMEOUT)
             continue;
-        if (cohort_parse_duration(&timeout_s, value) < 0 || timeout_s > INT_MAX / 1000)
-            return cli_usage("invalid timeout '%s' (use e.g. 30, 10m or 2h)", value);
-        timeout_ms = (int)(timeout_s * 1000);
+        if (cli_parse_timeout_ms(&timeout_ms, value, INT_MAX) < 0)
+            return cli_fail("invalid timeout '%s' (use e.g. 0.5, 30, 10m or 2h)", value);
     }
     if (code < 0 || (rc = cli_parse_job_ids(&ids, argc - optind, argv + optind, "wait")) != 0)
         return rc;

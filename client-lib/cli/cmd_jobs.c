@@ -53,14 +53,14 @@ static int state_list_parse(uint32_t *mask, const char *text)
             state = cohort_job_state_parse(name);
         }
         if (state < 0)
-            return cli_usage("unknown job state '%.*s' (use pending, running, completed, "
-                             "failed, cancelled or timeout)",
-                             (int)len, text);
+            return cli_fail("unknown job state '%.*s' (use pending, running, completed, "
+                            "failed, cancelled or timeout)",
+                            (int)len, text);
         *mask |= COHORT_JOB_STATE_BIT(state);
         text += len + (text[len] == ',');
     }
     if (*mask == 0)
-        return cli_usage("--state needs at least one state");
+        return cli_fail("--state needs at least one state");
     return CLI_EXIT_OK;
 }
 
@@ -157,7 +157,7 @@ int cmd_jobs(struct cli *cli, int argc, char **argv)
         if (code == OPT_ALL)
             all = true;
         if (code == OPT_LIMIT && cli_parse_uint(&limit, value, 1, UINT64_MAX) < 0)
-            return cli_usage("invalid limit '%s' (use a whole number from 1)", value);
+            return cli_fail("invalid limit '%s' (use a whole number from 1)", value);
     }
     if (code < 0)
         return rc;
@@ -202,7 +202,7 @@ static int single_job_id(uint64_t *id, int argc, char **argv, const char *comman
     if (optind + 1 < argc)
         return cli_usage("'%s' takes one job id (got '%s' too)", command, argv[optind + 1]);
     if (cli_parse_uint(id, argv[optind], 1, UINT64_MAX) < 0)
-        return cli_usage("invalid job id '%s'", argv[optind]);
+        return cli_fail("invalid job id '%s'", argv[optind]);
     return CLI_EXIT_OK;
 }
 

@@ -22,7 +22,7 @@ static const char submit_usage[] =
     "  -c, --cpus N           cpus the job needs (default 1)\n"
     "  -m, --mem SIZE         memory the job needs (512M, 2G)\n"
     "  -t, --time LIMIT       walltime limit (90, 10m, 2h); past it the job is killed\n"
-    "  -p, --priority N       higher runs first (default 3)\n"
+    "  -p, --priority N       higher runs first (default 0)\n"
     "  -a, --array A-B        one job per index A..B; each sees COHORT_ARRAY_INDEX\n"
     "  -e, --env KEY=VALUE    add to the job's environment (repeatable)\n"
     "  -D, --cwd DIR          working directory on the worker (default: the current one)\n"
@@ -124,14 +124,6 @@ static char *cwd_for_worker(const char *dir)
     return absolute;
 }
 
-/* Exit status for a setter's failure: a bad value is a usage error, the rest failures. */
-static int spec_error(const cohort_error_t *err)
-{
-    if (err->code == COHORT_EINVAL)
-        return cli_usage("%s", err->message);
-    return cli_fail_error(err);
-}
-
 /* Apply one option to the spec. Returns 0 or an exit status after printing why. */
 static int spec_option(cohort_job_spec_t *spec, int code, const char *value, const char **cwd,
                        const char **stdin_path, bool *wait)
@@ -148,27 +140,27 @@ static int spec_option(cohort_job_spec_t *spec, int code, const char *value, con
         break;
     case 'c':
         if (cli_parse_uint(&number, value, 1, UINT32_MAX) < 0)
-            return cli_usage("invalid cpu count '%s' (use a whole number from 1)", value);
+            return cli_fail("invalid cpu count '%s' (use a whole number from 1)", value);
         rc = cohort_job_spec_set_cpus(spec, (uint32_t)number, &err);
         break;
     case 'm':
         if (cohort_parse_size(&number, value) < 0)
-            return cli_usage("invalid memory size '%s' (use e.g. 512M or 2G)", value);
+            return cli_fail("invalid memory size '%s' (use e.g. 512M or 2G)", value);
         rc = cohort_job_spec_set_mem(spec, number, &err);
         break;
     case 't':
         if (cohort_parse_duration(&number, value) < 0 || number > UINT32_MAX)
-            return cli_usage("invalid time limit '%s' (use e.g. 90, 10m or 2h)", value);
+            return cli_fail("invalid time limit '%s' (use e.g. 90, 10m or 2h)", value);
         rc = cohort_job_spec_set_time_limit(spec, (uint32_t)number, &err);
         break;
     case 'p':
         if (cli_parse_int(&signed_number, value, INT32_MIN, INT32_MAX) < 0)
-            return cli_usage("invalid priority '%s' (use a whole number)", value);
+            return cli_fail("invalid priority '%s' (use a whole number)", value);
         rc = cohort_job_spec_set_priority(spec, (int32_t)signed_number, &err);
         break;
     case 'a':
         if (cohort_parse_range(&first, &last, value) < 0)
-            return cli_usage("invalid array range '%s' (use e.g. 0-99 or 1-1000)", value);
+            return cli_fail("invalid array range '%s' (use e.g. 0-99 or 1-1000)", value);
         rc = cohort_job_spec_set_array(spec, first, last, &err);
         break;
     case 'e':
@@ -182,14 +174,14 @@ static int spec_option(cohort_job_spec_t *spec, int code, const char *value, con
         break;
     case OPT_RETRIES:
         if (cli_parse_uint(&number, value, 0, UINT32_MAX) < 0)
-            return cli_usage("invalid retry count '%s' (use a whole number from 0)", value);
+            return cli_fail("invalid retry count '%s' (use a whole number from 0)", value);
         rc = cohort_job_spec_set_retries(spec, (uint32_t)number, &err);
         break;
     case OPT_WAIT:
         *wait = true;
         break;
     }
-    return rc < 0 ? spec_error(&err) : 0;
+    return rc < 0 ? cli_fail_error(&err) : 0;
 }
 
 /* Print the ids (and, after a wait, the jobs) of a submission. */
@@ -280,7 +272,7 @@ int cmd_submit(struct cli *cli, int argc, char **argv)
     }
     if (cohort_job_spec_set_command(spec, (size_t)(argc - optind),
                                     (const char *const *)argv + optind, &err) < 0) {
-        rc = spec_error(&err);
+        rc = cli_fail_error(&err);
         goto done;
     }
     if (!(cwd = cwd_for_worker(cwd_option))) {
@@ -288,13 +280,13 @@ int cmd_submit(struct cli *cli, int argc, char **argv)
         goto done;
     }
     if (cohort_job_spec_set_cwd(spec, cwd, &err) < 0) {
-        rc = spec_error(&err);
+        rc = cli_fail_error(&err);
         goto done;
     }
     if (stdin_path && ((rc = stdin_file_read(&stdin_data, &stdin_len, stdin_path)) != 0))
         goto done;
     if (stdin_path && cohort_job_spec_set_stdin(spec, stdin_data, stdin_len, &err) < 0) {
-        rc = spec_error(&err);
+        rc = cli_fail_error(&err);
         goto done;
     }
     if (!cli_client(cli)) {

@@ -41,8 +41,11 @@ static const char main_usage[] =
     "  --help                 this text; 'cohort COMMAND --help' for a command's options\n"
     "  --version              the version\n"
     "\n"
-    "Each request waits up to 10 s for the scheduler ($COHORT_TIMEOUT seconds if set).\n"
-    "Exit status: 0 success, 2 usage error, 1 any other failure; 'wait' and\n"
+    "Each request waits up to 10 s for the scheduler ($COHORT_TIMEOUT seconds if set);\n"
+    "'submit' sends its request again when it gets no answer, for up to six times as long,\n"
+    "and never creates its jobs twice.\n"
+    "Exit status: 0 success, 2 usage error (unknown option or command, missing argument),\n"
+    "1 any other failure (a bad value, an unknown job, no answer...); 'wait' and\n"
     "'submit --wait' mirror the jobs' status.\n";
 
 static const struct option main_long_options[] = {CLI_COMMON_OPTIONS, {0}};
@@ -65,7 +68,7 @@ static int timeout_from_environment(struct cli *cli)
     if (!text || !*text)
         return CLI_EXIT_OK;
     if (cohort_parse_duration(&seconds, text) < 0 || seconds < 1 || seconds > 86400)
-        return cli_usage("invalid COHORT_TIMEOUT '%s' (use seconds from 1, e.g. 30)", text);
+        return cli_fail("invalid COHORT_TIMEOUT '%s' (use seconds from 1, e.g. 30)", text);
     cli->timeout_ms = (int)(seconds * 1000);
     return CLI_EXIT_OK;
 }

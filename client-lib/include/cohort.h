@@ -144,6 +144,22 @@ COHORT_EXPORT void cohort_client_close(cohort_client_t *client);
 /* The endpoint the client talks to (borrowed from the client). */
 COHORT_EXPORT const char *cohort_client_endpoint(const cohort_client_t *client);
 
+/* How long a submission keeps trying by default, retries included. */
+#define COHORT_DEFAULT_SUBMIT_DEADLINE_MS 60000
+
+/* How submissions ride out a scheduler that does not answer (it restarts, it is stopped, or
+ * the request or its answer is lost). Every submission carries a unique key. One that gets
+ * no answer within try_ms (<= 0: the timeout given to cohort_client_connect; a large array
+ * gets more, as it takes longer to store) is sent again, with the same key, on a fresh
+ * connection, after a pause that grows from 0.1 s to 2 s, until total_ms (<= 0:
+ * COHORT_DEFAULT_SUBMIT_DEADLINE_MS) have passed since the call began; then it fails with
+ * COHORT_ETIMEDOUT. The scheduler answers a key it has already stored with the ids it gave
+ * then and stores nothing, so a resent submission never creates a second copy of its jobs.
+ * A total no longer than one try sends each submission once. Only submissions are retried.
+ * Never fails. */
+COHORT_EXPORT int cohort_client_set_retry(cohort_client_t *client, int try_ms, int total_ms,
+                                          cohort_error_t *err);
+
 /* ---- job specs: what to run ---- */
 
 typedef struct cohort_job_spec cohort_job_spec_t;
@@ -216,8 +232,9 @@ COHORT_EXPORT int cohort_job_spec_clear_array(cohort_job_spec_t *spec, cohort_er
 /* ---- submitting ---- */
 
 /* The submission is acknowledged only once the scheduler has stored it, so a job whose id
- * was returned is never lost. The specs are not changed and stay the caller's. The user
- * the jobs run as is the caller's login name (effective uid). */
+ * was returned is never lost. A submission that gets no answer is sent again, and never
+ * stored twice (see cohort_client_set_retry). The specs are not changed and stay the
+ * caller's. The user the jobs run as is the caller's login name (effective uid). */
 
 /* Submit one job (spec must not be an array). On success *id_out holds its id. */
 COHORT_EXPORT int cohort_submit(uint64_t *id_out, cohort_client_t *client,
@@ -236,6 +253,21 @@ COHORT_EXPORT int cohort_submit_array(uint64_t *first_id_out, uint32_t *count_ou
 COHORT_EXPORT int cohort_submit_many(uint64_t *first_ids_out, uint32_t *counts_out,
                                      cohort_client_t *client, const cohort_job_spec_t *const *specs,
                                      size_t n, cohort_error_t *err);
+
+/* Longest key of cohort_submit_many_keyed, in bytes. */
+#define COHORT_SUBMIT_KEY_MAX 64
+
+/* cohort_submit_many under a key the caller chooses instead of a fresh one: 1 to 64
+ * printable ASCII characters without spaces, unique to this submission. When the scheduler
+ * already stored a submission under key (keys are kept at least 24 hours) it answers with
+ * that submission's ids and stores nothing, or fails with COHORT_EINVAL when that
+ * submission had another number of specs or jobs. So a program that may itself stop and
+ * start over submits its work once, under a key derived from that work (for example
+ * "nightly-2026-11-26"). */
+COHORT_EXPORT int cohort_submit_many_keyed(uint64_t *first_ids_out, uint32_t *counts_out,
+                                           cohort_client_t *client,
+                                           const cohort_job_spec_t *const *specs, size_t n,
+                                           const char *key, cohort_error_t *err);
 
 /* ---- jobs: what the scheduler knows ---- */
 

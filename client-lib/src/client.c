@@ -83,6 +83,7 @@ int cohort_client_connect(cohort_client_t **out, const char *endpoint, int timeo
         goto fail;
     buf_init(&client->frame, PROTO_MAX_MSG);
     client->timeout_ms = timeout_ms > 0 ? timeout_ms : COHORT__DEFAULT_TIMEOUT_MS;
+    client->submit_total_ms = COHORT_DEFAULT_SUBMIT_DEADLINE_MS;
     client->next_req_id = 1;
     if (!(client->endpoint = strdup(endpoint)) || !(client->user = current_user_name()))
         goto fail;
@@ -121,6 +122,13 @@ void cohort_client_close(cohort_client_t *client)
 const char *cohort_client_endpoint(const cohort_client_t *client)
 {
     return client->endpoint;
+}
+
+int cohort_client_set_retry(cohort_client_t *client, int try_ms, int total_ms, cohort_error_t *err)
+{
+    client->submit_try_ms = try_ms > 0 ? try_ms : 0;
+    client->submit_total_ms = total_ms > 0 ? total_ms : COHORT_DEFAULT_SUBMIT_DEADLINE_MS;
+    return 0;
 }
 
 /* Where a request's req_id lives; every client request has one. */

@@ -17,6 +17,8 @@ struct cohort_client {
     void *socket;         /* DEALER, owned; NULL after a failed reopen (retried on next use) */
     char *endpoint;       /* owned */
     int timeout_ms;       /* bound on each request's round trip */
+    int submit_try_ms;    /* bound on one try of a submission; <= 0: timeout_ms */
+    int submit_total_ms;  /* bound on a whole submission, its retries included */
     uint64_t next_req_id; /* replies carrying another id are late answers and dropped */
     char *user;           /* owned: the login name of the effective uid, sent with jobs */
     struct buf frame;     /* reused encode buffer, capped at PROTO_MAX_MSG */

@@ -1,6 +1,7 @@
 #!/bin/bash
 # cli_usage.sh — the cohort command without a scheduler: help, version, usage errors (exit 2,
-# one line on stderr) and an unreachable scheduler (exit 1, one line). Usage: cli_usage.sh COHORT
+# one line on stderr), bad values and an unreachable scheduler (exit 1, one line).
+# Usage: cli_usage.sh COHORT
 set -u
 cohort=$1
 failures=0
@@ -31,34 +32,44 @@ expect 0 '' -- jobs --help
 expect 2 "^cohort: no command given" --
 expect 2 "^cohort: unknown command 'frob'" -- frob
 expect 2 "^cohort: unknown option '--frob'" -- --frob
-expect 2 "^cohort: invalid memory size '12Q' \(use e.g. 512M or 2G\)$" -- submit -m 12Q -- true
-expect 2 "^cohort: invalid cpu count '0'" -- submit -c 0 -- true
-expect 2 "^cohort: invalid time limit '5y'" -- submit -t 5y -- true
-expect 2 "^cohort: invalid priority 'high'" -- submit -p high -- true
-expect 2 "^cohort: invalid array range '9-1'" -- submit -a 9-1 -- true
-expect 2 "^cohort: invalid environment entry '=x'" -- submit -e =x -- true
-expect 2 "^cohort: invalid retry count '-1'" -- submit --retries -1 -- true
+# usage errors: the command line is not well-formed (exit 2)
 expect 2 "^cohort: 'submit' needs a command" -- submit -c 2
 expect 2 "^cohort: option '-m' of 'submit' needs a value" -- submit -m
 expect 2 "^cohort: unknown option '--frob' for 'submit'" -- submit --frob -- true
-expect 2 "^cohort: unknown job state 'done'" -- jobs --state running,done
-expect 2 "^cohort: invalid limit '0'" -- jobs --limit 0
 expect 2 "^cohort: 'show' needs a job id" -- show
-expect 2 "^cohort: invalid job id 'x1'" -- show x1
 expect 2 "^cohort: 'logs' takes one job id" -- logs 1 2
 expect 2 "^cohort: 'cancel' needs at least one job id" -- cancel
 expect 2 "^cohort: unknown option '-3' for 'wait'" -- wait 1 -3
-expect 2 "^cohort: invalid job id '0'" -- cancel 0
-expect 2 "^cohort: invalid timeout 'soon'" -- wait 1 --timeout soon
+expect 2 "^cohort: option '--timeout' of 'wait' needs a value" -- wait 1 --timeout
 expect 2 "^cohort: 'drain' needs exactly one worker name" -- drain
 expect 2 "^cohort: 'status' takes no arguments" -- status now
-TEST_TIMEOUT=soon expect 2 "^cohort: invalid COHORT_TIMEOUT 'soon'" -- status
+# bad values of well-formed options and arguments (exit 1, DESIGN.md: "bad size...")
+expect 1 "^cohort: invalid memory size '12Q' \(use e.g. 512M or 2G\)$" -- submit -m 12Q -- true
+expect 1 "^cohort: invalid cpu count '0'" -- submit -c 0 -- true
+expect 1 "^cohort: invalid time limit '5y'" -- submit -t 5y -- true
+expect 1 "^cohort: invalid time limit 'abc'" -- submit -t abc -- true
+expect 1 "^cohort: invalid priority 'high'" -- submit -p high -- true
+expect 1 "^cohort: invalid priority 'x'" -- submit -p x -- true
+expect 1 "^cohort: invalid array range '9-1'" -- submit -a 9-1 -- true
+expect 1 "^cohort: invalid environment entry '=x'" -- submit -e =x -- true
+expect 1 "^cohort: invalid retry count '-1'" -- submit --retries -1 -- true
+expect 1 "^cohort: unknown job state 'done'" -- jobs --state running,done
+expect 1 "^cohort: invalid limit '0'" -- jobs --limit 0
+expect 1 "^cohort: invalid job id 'x1'" -- show x1
+expect 1 "^cohort: invalid job id '0'" -- cancel 0
+expect 1 "^cohort: invalid timeout 'soon'" -- wait 1 --timeout soon
+expect 1 "^cohort: invalid timeout '-1'" -- wait 1 --timeout -1
+expect 1 "^cohort: invalid timeout '0.5.1'" -- wait 1 --timeout 0.5.1
+TEST_TIMEOUT=soon expect 1 "^cohort: invalid COHORT_TIMEOUT 'soon'" -- status
 for command in "status" "jobs" "workers" "show 1" "logs 1" "cancel 1" "wait 1" "drain w" \
-    "resume w" "submit -- true"; do
+    "resume w" "wait 1 --timeout 0.5"; do
     # shellcheck disable=SC2086
     expect 1 "^cohort: no answer from the scheduler at $unreachable within 1 s$" -- \
         --scheduler $unreachable $command
 done
+# a submission is sent again until six timeouts have passed, and says so
+expect 1 "^cohort: no answer from the scheduler at $unreachable within [0-9.]+ s \(sent [0-9]+ times\)$" \
+    -- --scheduler $unreachable submit -- true
 expect 1 "^cohort: no answer from the scheduler" -- status --json --scheduler $unreachable
 expect 1 "^cohort: invalid scheduler endpoint 'nowhere'" -- --scheduler nowhere status
 

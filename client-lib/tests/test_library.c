@@ -215,7 +215,7 @@ static void test_cli_number_parsing(void **state)
     assert_int_equal(cli_parse_job_ids(&ids, 2, good, "wait"), CLI_EXIT_OK);
     assert_int_equal(ids[1], UINT64_MAX);
     free(ids);
-    assert_int_equal(cli_parse_job_ids(&ids, 2, bad, "wait"), CLI_EXIT_USAGE);
+    assert_int_equal(cli_parse_job_ids(&ids, 2, bad, "wait"), CLI_EXIT_FAILURE); /* a bad value */
     assert_null(ids);
     assert_int_equal(cli_parse_job_ids(&ids, 0, bad, "wait"), CLI_EXIT_USAGE);
 }

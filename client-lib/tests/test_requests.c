@@ -1,9 +1,11 @@
 /* test_requests.c — libcohort against a scripted fake scheduler on 127.0.0.1. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <zmq.h>
 
@@ -28,8 +30,11 @@ struct fake {
     char endpoint[128];
     const enum fake_action *script;
     size_t n_script;
-    uint64_t unanswered_req_id; /* of the last FAKE_SILENT request, 0 when none */
+    uint64_t unanswered_req_id;                  /* of the last FAKE_SILENT request, 0 when none */
+    char submit_keys[8][PROTO_MAX_IDEM_KEY + 1]; /* idempotency keys of the SUBMITs seen */
+    size_t n_submits;
     pthread_t thread;
+    bool joined; /* the thread has ended and was joined */
 };
 
 static const char *fake_argv[] = {"true"};
@@ -195,6 +200,9 @@ static void *fake_run(void *arg)
         zmq_msg_recv(&frame, fake->router, 0);
         if (msg_decode(&req, zmq_msg_data(&frame), zmq_msg_size(&frame)) == 0) {
             uint64_t req_id = request_id(req);
+            if (req->type == MSG_SUBMIT && fake->n_submits < 8)
+                snprintf(fake->submit_keys[fake->n_submits++], PROTO_MAX_IDEM_KEY + 1, "%s",
+                         req->u.submit.idem_key);
             switch (fake->script[step]) {
             case FAKE_ANSWER:
                 if (fake->unanswered_req_id) /* late, and to the client's new socket */
@@ -246,9 +254,17 @@ static struct fake *fake_start(const enum fake_action *script, size_t n_script)
     return fake;
 }
 
+/* Wait until the fake has served its script (or gave up waiting for requests). */
+static void fake_join(struct fake *fake)
+{
+    if (!fake->joined)
+        pthread_join(fake->thread, NULL);
+    fake->joined = true;
+}
+
 static void fake_stop(struct fake *fake)
 {
-    pthread_join(fake->thread, NULL);
+    fake_join(fake);
     zmq_close(fake->router);
     zmq_ctx_term(fake->context);
     free(fake);
@@ -419,6 +435,104 @@ static void test_every_request_round_trips(void **state)
     fake_stop(fake);
 }
 
+static void test_submit_is_resent_under_one_key_until_answered(void **state)
+{
+    static const enum fake_action script[] = {FAKE_SILENT, FAKE_SILENT, FAKE_ANSWER, FAKE_ANSWER};
+    struct fake *fake = fake_start(script, 4);
+    cohort_client_t *client = client_for(fake, 5000);
+    cohort_job_spec_t *spec = NULL;
+    const char *command[] = {"true"};
+    cohort_error_t err = {0};
+    uint64_t id = 0;
+
+    assert_int_equal(cohort_job_spec_new(&spec, NULL), 0);
+    assert_int_equal(cohort_job_spec_set_command(spec, 1, command, NULL), 0);
+    assert_int_equal(cohort_client_set_retry(client, 200, 10000, NULL), 0);
+    assert_int_equal(cohort_submit(&id, client, spec, &err), 0);
+    assert_int_equal(id, 100);
+    assert_int_equal(cohort_submit(&id, client, spec, &err), 0);
+    cohort_job_spec_destroy(spec);
+    cohort_client_close(client);
+    fake_join(fake);
+    /* three tries of the first submission, under one key; the next one has its own */
+    assert_int_equal(fake->n_submits, 4);
+    assert_int_equal(strlen(fake->submit_keys[0]), 44);
+    assert_string_equal(fake->submit_keys[1], fake->submit_keys[0]);
+    assert_string_equal(fake->submit_keys[2], fake->submit_keys[0]);
+    assert_string_not_equal(fake->submit_keys[3], fake->submit_keys[0]);
+    fake_stop(fake);
+}
+
+static void test_submit_gives_up_at_its_deadline(void **state)
+{
+    static const enum fake_action script[] = {FAKE_SILENT, FAKE_SILENT, FAKE_SILENT};
+    struct fake *fake = fake_start(script, 3);
+    cohort_client_t *client = client_for(fake, 5000);
+    cohort_job_spec_t *spec = NULL;
+    const char *command[] = {"true"};
+    cohort_error_t err = {0};
+    uint64_t id = 0;
+    char expected[256];
+
+    assert_int_equal(cohort_job_spec_new(&spec, NULL), 0);
+    assert_int_equal(cohort_job_spec_set_command(spec, 1, command, NULL), 0);
+    assert_int_equal(cohort_client_set_retry(client, 200, 700, NULL), 0);
+    assert_int_equal(cohort_submit(&id, client, spec, &err), COHORT_ETIMEDOUT);
+    assert_int_equal(id, 0);
+    snprintf(expected, sizeof expected, "no answer from the scheduler at %s within ",
+             fake->endpoint);
+    assert_memory_equal(err.message, expected, strlen(expected));
+    assert_non_null(strstr(err.message, " times)"));
+    /* a total no longer than one try: sent once */
+    assert_int_equal(cohort_client_set_retry(client, 200, 100, NULL), 0);
+    assert_int_equal(cohort_submit(&id, client, spec, &err), COHORT_ETIMEDOUT);
+    snprintf(expected, sizeof expected, "no answer from the scheduler at %s within 0.2 s",
+             fake->endpoint);
+    assert_string_equal(err.message, expected);
+    cohort_job_spec_destroy(spec);
+    cohort_client_close(client);
+    fake_join(fake);
+    assert_int_equal(fake->n_submits, 3); /* at least two tries, then one */
+    fake_stop(fake);
+}
+
+static void test_keyed_submit_sends_the_callers_key(void **state)
+{
+    static const enum fake_action script[] = {FAKE_ANSWER};
+    struct fake *fake = fake_start(script, 1);
+    cohort_client_t *client = client_for(fake, 5000);
+    cohort_job_spec_t *spec = NULL;
+    const cohort_job_spec_t *specs[1];
+    const char *command[] = {"true"};
+    char too_long[COHORT_SUBMIT_KEY_MAX + 2];
+    cohort_error_t err = {0};
+    uint64_t first_id = 0;
+    uint32_t count = 0;
+
+    assert_int_equal(cohort_job_spec_new(&spec, NULL), 0);
+    assert_int_equal(cohort_job_spec_set_command(spec, 1, command, NULL), 0);
+    specs[0] = spec;
+    memset(too_long, 'k', sizeof too_long - 1);
+    too_long[sizeof too_long - 1] = '\0';
+    assert_int_equal(cohort_submit_many_keyed(&first_id, &count, client, specs, 1, "", &err),
+                     COHORT_EINVAL);
+    assert_int_equal(cohort_submit_many_keyed(&first_id, &count, client, specs, 1, "a b", &err),
+                     COHORT_EINVAL);
+    assert_int_equal(cohort_submit_many_keyed(&first_id, &count, client, specs, 1, too_long, &err),
+                     COHORT_EINVAL);
+    assert_int_equal(
+        cohort_submit_many_keyed(&first_id, &count, client, specs, 1, "nightly-2026-11-26", &err),
+        0);
+    assert_int_equal(first_id, 100);
+    assert_int_equal(count, 1);
+    cohort_job_spec_destroy(spec);
+    cohort_client_close(client);
+    fake_join(fake);
+    assert_int_equal(fake->n_submits, 1);
+    assert_string_equal(fake->submit_keys[0], "nightly-2026-11-26");
+    fake_stop(fake);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +542,9 @@ int main(void)
         cmocka_unit_test(test_scheduler_errors_become_clear_messages),
         cmocka_unit_test(test_wait_goes_on_after_a_round_passes),
         cmocka_unit_test(test_every_request_round_trips),
+        cmocka_unit_test(test_submit_is_resent_under_one_key_until_answered),
+        cmocka_unit_test(test_submit_gives_up_at_its_deadline),
+        cmocka_unit_test(test_keyed_submit_sends_the_callers_key),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,113 @@
+/* orphans.c — jobs a dead worker left running: noted at spawn, killed by the next start. */
+#define _GNU_SOURCE
+#include "orphans.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cohort.h"
+#include "log.h"
+
+#define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
+#define BOOT_ID_MAX 64 /* a boot id is 36 characters */
+#define STAT_MAX 1024  /* /proc/PID/stat of one process */
+#define NOTE_MAX 160   /* "BOOT_ID PID START\n" */
+
+/* Who a process is, across pid reuse and reboots. */
+struct identity {
+    char boot_id[BOOT_ID_MAX];
+    long pid;
+    unsigned long long start_ticks; /* clock ticks after boot when it started */
+};
+
+/* Read up to max - 1 bytes of path into out, NUL-terminated. Returns the length or -1. */
+static ssize_t read_small_file(const char *path, char *out, size_t max)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    ssize_t len = -1;
+
+    if (fd < 0)
+        return -1;
+    do
+        len = read(fd, out, max - 1);
+    while (len < 0 && errno == EINTR);
+    close(fd);
+    if (len >= 0)
+        out[len] = '\0';
+    return len;
+}
+
+/* The identity of the running process pid. Returns 0, or -1 when it does not run (or
+ * /proc cannot tell). */
+static int identity_of(struct identity *out, pid_t pid)
+{
+    char path[64], stat[STAT_MAX];
+    const char *after_name;
+
+    if (read_small_file(BOOT_ID_PATH, out->boot_id, sizeof out->boot_id) <= 0)
+        return -1;
+    out->boot_id[strcspn(out->boot_id, "\n")] = '\0';
+    snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
+    /* the command name may hold spaces and ')': the fields follow its last ')' */
+    if (read_small_file(path, stat, sizeof stat) <= 0 || !(after_name = strrchr(stat, ')')))
+        return -1;
+    /* after the name: state (3), then fields 4 .. 21, then starttime (22) */
+    if (sscanf(after_name + 1,
+               " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %*u %*u %*d %*d %*d "
+               "%*d %*d %*d %llu",
+               &out->start_ticks) != 1)
+        return -1;
+    out->pid = pid;
+    return 0;
+}
+
+int orphans_note(const char *attempt_dir, pid_t pid)
+{
+    char path[PATH_MAX], note[NOTE_MAX];
+    struct identity id;
+    int fd = -1, rc = COHORT_EIO, len;
+
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
+        identity_of(&id, pid) < 0)
+        goto done;
+    len = snprintf(note, sizeof note, "%s %ld %llu\n", id.boot_id, id.pid, id.start_ticks);
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+        write(fd, note, (size_t)len) != len)
+        goto done;
+    rc = 0;
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc < 0)
+        log_warn("cannot note process %ld in %s: %s", (long)pid, attempt_dir, strerror(errno));
+    return rc;
+}
+
+int orphans_kill(const char *attempt_dir)
+{
+    char path[PATH_MAX], note[NOTE_MAX];
+    struct identity noted, now;
+
+    if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
+        read_small_file(path, note, sizeof note) <= 0 ||
+        sscanf(note, "%63s %ld %llu", noted.boot_id, &noted.pid, &noted.start_ticks) != 3 ||
+        noted.pid <= 1 || noted.pid > INT_MAX)
+        return 0;
+    if (identity_of(&now, (pid_t)noted.pid) < 0 || strcmp(now.boot_id, noted.boot_id) != 0 ||
+        now.start_ticks != noted.start_ticks)
+        return 0;
+    log_warn("killing process group %ld, left running by an earlier worker (%s)", noted.pid,
+             attempt_dir);
+    if (kill(-(pid_t)noted.pid, SIGKILL) < 0 && errno != ESRCH) {
+        log_warn("cannot kill process group %ld: %s", noted.pid, strerror(errno));
+        return 0;
+    }
+    return 1;
+}
