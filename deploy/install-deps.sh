@@ -9,6 +9,7 @@ PACKAGES=(
     build-essential cmake pkg-config
     libzmq3-dev libuv1-dev libmsgpack-dev libsqlite3-dev libinih-dev libcmocka-dev
     jq procps iproute2
+    clang libclang-rt-dev
 )
 
 # Print the packages of PACKAGES that dpkg does not report as installed.

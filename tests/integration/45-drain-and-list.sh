@@ -34,5 +34,5 @@ assert_eq 5 "$(cohort jobs --state completed,failed --json | jq length)" \
     "jobs --state completed,failed"
 assert_eq 2 "$(cohort jobs --all --limit 2 --json | jq length)" "jobs --all --limit 2"
 assert_eq 0 "$(cohort jobs --json | jq length)" "jobs (pending and running) when all ended"
-assert_exit 2 cohort jobs --state no-such-state
+assert_exit 1 cohort jobs --state no-such-state # a bad value, not a usage error
 assert_one_error_line "jobs --state no-such-state"

@@ -5,12 +5,20 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 start_scheduler
 wait_until_answers 10 || fail "the scheduler does not answer"
 
-step "cohort: bad flags and values exit 2 with one line"
-for args in "--no-such-flag status" "status --no-such-flag" "no-such-command" \
-    "submit -c 0 -- true" "submit -t abc -- true" "submit -m 12Q -- true" \
-    "submit -a 5-2 -- true" "submit -e NOEQUALS -- true" "submit" "logs"; do
+step "cohort: usage errors exit 2 with one line"
+for args in "--no-such-flag status" "status --no-such-flag" "no-such-command" "submit" "logs" \
+    "submit -m" "wait 1 --timeout"; do
     read -ra argv <<<"$args"
     assert_exit 2 cohort "${argv[@]}"
+    assert_one_error_line "cohort $args"
+done
+
+step "cohort: bad values of well-formed options exit 1 with one line"
+for args in "submit -c 0 -- true" "submit -t abc -- true" "submit -m 12Q -- true" \
+    "submit -a 5-2 -- true" "submit -p x -- true" "submit -e NOEQUALS -- true" \
+    "wait 1 --timeout -1" "show abc"; do
+    read -ra argv <<<"$args"
+    assert_exit 1 cohort "${argv[@]}"
     assert_one_error_line "cohort $args"
 done
 assert_eq 0 "$(cohort jobs --all --json | jq length)" "jobs after rejected submits"
@@ -113,6 +121,30 @@ for i in $(seq 1 20); do
     send_raw -f "$TEST_DIR/random.bin" >/dev/null
 done
 scheduler_answers "deep, oversized and random frames"
+
+step "a malformed client request whose req_id can be read is answered with why"
+spec_head='9e a0 a1 75' # [name "", user "u", ...
+spec_tail='00 00 00 00 a0 c4 00 91 a1 78 90 c2 00 00' # ... argv ["x"], env [], not an array]
+declare -A malformed_requests=(
+    [submit of 0 cpus]="94 01 01 07 91 $spec_head 00 $spec_tail|field 'cpus' must be at least 1"
+    [submit of no command]="94 01 01 07 91 $spec_head 01 00 00 00 00 a0 c4 00 90 90 c2 00 00|field 'argv' has 0 entries"
+    [submit of array 5-2]="94 01 01 07 91 $spec_head 01 00 00 00 00 a0 c4 00 91 a1 78 90 c3 05 02|the array range is empty"
+    [submit with no specs]="94 01 01 07 90|field 'specs' has 0 entries"
+    [submit with a 65-byte key]="95 01 01 07 91 $spec_head 01 $spec_tail d9 41 $(printf '6b %.0s' {1..65})|field 'idem_key' is not a string of at most 64 bytes"
+    [jobs of unknown states]="96 01 02 07 cc ff 00 00|field 'state_mask' is not a whole number from 0 to 63"
+)
+for name in "${!malformed_requests[@]}"; do
+    frame=${malformed_requests[$name]%%|*}
+    why=${malformed_requests[$name]#*|}
+    WAIT_MS=5000 run send_raw -d -x "$frame"
+    reply=$(tail -n 1 <<<"$RUN_OUT")
+    # [1, REPLY, req_id 7, request type, status COHORT_EPROTO (-3), error, nil]
+    [[ "$reply" == 970114070?fd* ]] || fail "$name: no COHORT_EPROTO reply: $RUN_OUT $RUN_ERR"
+    text=$(printf '%b' "$(sed 's/../\\x&/g' <<<"$reply")" | tr -c '[:print:]' ' ')
+    [[ "$text" == *"malformed "*" request: $why"* ]] || fail "$name: the reply says '$text'"
+done
+WAIT_MS=1000 run send_raw -d -x '93 01 08 ff'
+assert_eq "no reply" "$(tail -n 1 <<<"$RUN_OUT")" "reply to a request whose req_id is unreadable"
 
 step "a valid raw STATUS request gets a REPLY [1, 20, req_id, 8, 0, ...]"
 WAIT_MS=5000 run send_raw -d -x '93 01 08 2a'

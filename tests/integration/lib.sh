@@ -183,6 +183,21 @@ cleanup() {
     exit "$rc"
 }
 trap cleanup EXIT
+# A test stopped from outside (ctest's timeout, ^C) fails, and shows the daemons' logs.
+trap 'fail "stopped by a signal"' TERM INT
+
+# ---- randomness ----
+
+# Seed $RANDOM from $SEED, or from a fresh seed, and print it: a failed run is replayed with
+# SEED=N. Draw numbers in the test's own shell only (subshells reseed $RANDOM).
+seed_random() {
+    SEED=${SEED:-$(((RANDOM << 15 | RANDOM) % 1000000000))}
+    RANDOM=$SEED
+    step "seed $SEED (replay with SEED=$SEED)"
+}
+
+# Set RAND to a random whole number from LO to HI: rand_int LO HI.
+rand_int() { RAND=$(($1 + RANDOM % ($2 - $1 + 1))); }
 
 # ---- waits ----
 
@@ -261,6 +276,26 @@ start_worker() {
 
 # Send SIGNAL (KILL, TERM, STOP...) to worker NAME; for KILL and TERM wait until it is gone.
 kill_worker() { signal_daemon "$1" "$2"; }
+
+# SIGKILL worker NAME and the process groups of the jobs it runs, as a crash of its machine
+# would (a worker killed alone leaves its jobs running). It is frozen first, so that no job
+# starts between listing its children and killing it.
+crash_worker_host() {
+    local name=$1 pid proc stat child ppid pgid groups=()
+    pid=$(daemon_pid "$name")
+    kill -STOP "$pid" 2>/dev/null || true
+    for proc in /proc/[0-9]*; do
+        read -r stat 2>/dev/null <"$proc/stat" || continue
+        child=${proc#/proc/}
+        read -r _ ppid pgid _ <<<"${stat##*) }"
+        # a job leads its own process group
+        [[ "$ppid" == "$pid" && "$pgid" == "$child" ]] && groups+=("$pgid")
+    done
+    signal_daemon "$name" KILL
+    for pgid in "${groups[@]}"; do
+        kill -KILL -- "-$pgid" 2>/dev/null || true
+    done
+}
 
 # The pid of daemon NAME.
 daemon_pid() { echo "${DAEMON_PID[$1]:?no daemon named $1}"; }
