@@ -200,18 +200,20 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
         s->dispatch_wanted = true;
         return 0;
     }
-    bool exhausted = charge && job.attempts > job.retries;
+    /* only charged losses spend retries; attempts lost at no cost come on top of them */
+    uint32_t losses = job.losses + (charge ? 1 : 0);
+    bool exhausted = charge && losses > job.retries;
     uint8_t state = exhausted ? COHORT_JOB_FAILED : COHORT_JOB_PENDING;
     if (exhausted)
         snprintf(job_reason, sizeof job_reason, "worker lost and retries exhausted (%u attempts)",
                  job.attempts);
     else if (charge)
         snprintf(job_reason, sizeof job_reason, "requeued: worker %s %s (attempt %u of %llu)",
-                 a->worker->name, cause, a->number, (unsigned long long)job.retries + 1);
+                 a->worker->name, cause, a->number,
+                 (unsigned long long)job.retries + 1 + (job.attempts - losses));
     else
         snprintf(job_reason, sizeof job_reason, "requeued: worker %s %s", a->worker->name, cause);
-    /* a loss that is not the job's fault raises its retries with its attempts: it costs none */
-    if ((rc = store_job_requeue(s->store, job_id, state, job_reason, charge ? 0 : 1, now)) < 0)
+    if ((rc = store_job_requeue(s->store, job_id, state, job_reason, charge, now)) < 0)
         return rc;
     workers_detach(s->workers, a);
     s->dispatch_wanted = true;

@@ -14,11 +14,10 @@
 #include "statedir.h"
 #include "zsock.h"
 
-#define SOCKET_HWM 100000               /* messages queued per peer before sends fail */
-#define SHUTDOWN_LINGER_MS 500          /* time given to the last replies when stopping */
-#define STALL_LOG_BEATS 10              /* a stall longer than this many heartbeats is logged */
-#define MALFORMED_LOG_INTERVAL_MS 10000 /* at most one log line about bad input per this */
-#define STORE_RETRY_MS 1000             /* after a failed turn, dispatch and reload wait this */
+#define SOCKET_HWM 100000      /* messages queued per peer before sends fail */
+#define SHUTDOWN_LINGER_MS 500 /* time given to the last replies when stopping */
+#define STALL_LOG_BEATS 10     /* a stall longer than this many heartbeats is logged */
+#define STORE_RETRY_MS 1000    /* after a failed turn, dispatch and reload wait this */
 
 /* ---- the message table ---- */
 
@@ -56,16 +55,13 @@ static const struct handler {
 /* Say that malformed messages arrive, without letting a flood of them flood the log. */
 static void note_malformed(struct sched *s, size_t len)
 {
-    int64_t now = clock_mono_ms();
+    uint64_t count;
 
-    s->malformed_unlogged++;
-    if (now - s->malformed_logged_at < MALFORMED_LOG_INTERVAL_MS)
+    if (!log_limit_due(&s->malformed_log, clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &count))
         return;
     log_warn("dropped %llu malformed message(s), the last of %zu bytes (wrong protocol or "
              "version?)",
-             (unsigned long long)s->malformed_unlogged, len);
-    s->malformed_unlogged = 0;
-    s->malformed_logged_at = now;
+             (unsigned long long)count, len);
 }
 
 static void send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
@@ -394,11 +390,6 @@ static void on_lease_timer(uv_timer_t *timer)
 }
 
 /* ---- state from the database ---- */
-
-const char *sched_pending_reason(const struct sched *s)
-{
-    return match_count(workers_pool(s->workers)) ? "waiting for resources" : "waiting for a worker";
-}
 
 static int load_pending_job(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus,
                             uint64_t mem)

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "log.h"
 #include "outbox.h"
 #include "proto.h"
 #include "queue.h"
@@ -40,16 +41,15 @@ struct sched {
     uv_timer_t lease_timer; /* every heartbeat: suspicion and lease expiry */
     uv_timer_t kick_timer;  /* one more turn soon, when work is left over */
     uv_signal_t sigterm, sigint;
-    int64_t started_mono;        /* when the scheduler started (leases of pre-restart jobs) */
-    int64_t last_sweep_mono;     /* when leases were last checked */
-    bool dispatch_wanted;        /* something changed that may let pending jobs start */
-    bool reload_wanted;          /* memory and database disagree: reload after the commit */
-    int64_t reload_failed_at;    /* monotonic ms of the last failed reload; 0 when loaded */
-    int64_t store_retry_mono;    /* after a failed turn: no dispatch or reload before this */
-    uint64_t malformed_unlogged; /* malformed messages dropped since the last log line */
-    int64_t malformed_logged_at; /* monotonic ms of that line */
-    bool handles_started;        /* the timers and signal handles above are open */
-    bool stopping;               /* a signal asked us to stop */
+    int64_t started_mono;           /* when the scheduler started (leases of pre-restart jobs) */
+    int64_t last_sweep_mono;        /* when leases were last checked */
+    bool dispatch_wanted;           /* something changed that may let pending jobs start */
+    bool reload_wanted;             /* memory and database disagree: reload after the commit */
+    int64_t reload_failed_at;       /* monotonic ms of the last failed reload; 0 when loaded */
+    int64_t store_retry_mono;       /* after a failed turn: no dispatch or reload before this */
+    struct log_limit malformed_log; /* saying that malformed messages were dropped */
+    bool handles_started;           /* the timers and signal handles above are open */
+    bool stopping;                  /* a signal asked us to stop */
 };
 
 /* ---- sched.c: turns and sending ---- */
@@ -84,9 +84,6 @@ void sched_send_now(struct sched *s, const uint8_t *peer, size_t peer_len, const
 /* Rebuild pending queue, running attempts, drain flags and counts from the database. */
 int sched_reload(struct sched *s);
 
-/* The reason shown for a pending job that has no stored reason. */
-const char *sched_pending_reason(const struct sched *s);
-
 /* ---- lifecycle.c: job state changes (each keeps memory, counts and waiters in step) ---- */
 
 /* dispatch_place_fn: start a job on the slot's worker (RUN queued for after the commit). */
@@ -96,10 +93,11 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
 /* Store the result of a job's current attempt a, then release a. */
 int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_result *result);
 
-/* Attempt a is lost (its worker is gone, or the RUN could not be sent): back to pending, or
- * failed when charge is set and the job's retries are spent; cause completes "worker X ...".
- * Without charge (not the job's fault: a clean shutdown, an unsendable RUN) the job's
- * retries rise with its attempts, so the loss costs none. Releases a. */
+/* Attempt a is lost (its worker is gone or fenced it, or the RUN could not be sent): back
+ * to pending, or failed when charge is set and the job's charged losses exceed its retries;
+ * cause completes "worker X ...". Without charge (not the job's fault: a clean shutdown, an
+ * unsendable RUN, a fenced attempt) the loss costs no retry. Its output is never stored.
+ * Releases a. */
 int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, bool charge);
 
 /* Cancel one job; *code is 0, COHORT_ENOENT or COHORT_ESTATE. Returns 0 or COHORT_EIO. */

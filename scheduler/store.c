@@ -10,8 +10,7 @@
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define CHECKPOINT_FRAMES 1000        /* WAL pages that trigger a checkpoint (SQLite's default) */
-#define STORE_ALARM_INTERVAL_MS 10000 /* at most one log line per kind of failure per this */
+#define CHECKPOINT_FRAMES 1000 /* WAL pages that trigger a checkpoint (SQLite's default) */
 
 /* Columns of a job row as the readers decode them (see store_jobs.c). */
 #define JOB_COLUMNS                                                                                \
@@ -47,7 +46,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
                          "END, finished_at = ?8, cpu_time_ms = ?9 "
                          "WHERE job_id = ?1 AND attempt = ?2",
     [STMT_JOB_REQUEUE] = "UPDATE jobs SET state = ?2, reason = ?3, "
-                         "retries = min(retries + ?5, 4294967295), "
+                         "losses = losses + ?5, "
                          "worker = CASE WHEN ?2 = 0 THEN '' ELSE worker END, "
                          "started_at = CASE WHEN ?2 = 0 THEN 0 ELSE started_at END, "
                          "finished_at = CASE WHEN ?2 = 0 THEN 0 ELSE ?4 END WHERE id = ?1",
@@ -57,7 +56,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_OUTPUT_GET] = "SELECT data, truncated FROM outputs WHERE job_id = ?1 AND stream = ?2",
     [STMT_JOB_GET] = "SELECT " JOB_COLUMNS JOB_FROM "WHERE jobs.id = ?1",
     [STMT_JOB_GET_STDIN] = "SELECT " JOB_COLUMNS ", specs.stdin" JOB_FROM "WHERE jobs.id = ?1",
-    [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit "
+    [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit, losses "
                        "FROM jobs WHERE id = ?1",
     [STMT_ATTEMPTS_GET] = "SELECT attempt, worker, state, exit_code, signal, reason, "
                           "started_at, finished_at, cpu_time_ms FROM attempts "
@@ -165,8 +164,12 @@ static const char schema_v2[] =
     "  created_at INTEGER NOT NULL"
     ") WITHOUT ROWID;";
 
+/* Schema version 3: how many of a job's attempts were lost to worker failures (the losses
+ * that cost a retry), so that losses that cost none leave the submitted retries alone. */
+static const char schema_v3[] = "ALTER TABLE jobs ADD COLUMN losses INTEGER NOT NULL DEFAULT 0;";
+
 /* migrations[v] brings a database at version v to version v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
 
 int store_fail(struct store *st, const char *what)
 {
@@ -206,7 +209,7 @@ static enum store_alarm alarm_of(int sqlite_code)
     }
 }
 
-/* Log a failure of kind at most once per STORE_ALARM_INTERVAL_MS; the line counts the
+/* Log a failure of kind at most once per LOG_REPEAT_INTERVAL_MS; the line counts the
  * failures it stands for. detail is SQLite's words (or ours). */
 static void raise_alarm(struct store *st, enum store_alarm kind, const char *detail)
 {
@@ -222,15 +225,12 @@ static void raise_alarm(struct store *st, enum store_alarm kind, const char *det
         [STORE_ALARM_OTHER] = "the changes of the turn were rolled back and refused",
         [STORE_ALARM_CHECKPOINT] = "the WAL keeps growing until a checkpoint succeeds",
     };
-    int64_t now = clock_mono_ms();
+    uint64_t count;
 
-    st->alarm_unlogged[kind]++;
-    if (st->alarm_logged_at[kind] && now - st->alarm_logged_at[kind] < STORE_ALARM_INTERVAL_MS)
+    if (!log_limit_due(&st->alarm_log[kind], clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &count))
         return;
     log_error("%s %s: %s; %s (%llu failure(s) since the last such line)", failed[kind], st->path,
-              detail, consequence[kind], (unsigned long long)st->alarm_unlogged[kind]);
-    st->alarm_logged_at[kind] = now;
-    st->alarm_unlogged[kind] = 0;
+              detail, consequence[kind], (unsigned long long)count);
 }
 
 /* The open turn cannot be committed: remember its first cause (SQLite's code, 0 when the

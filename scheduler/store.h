@@ -18,7 +18,7 @@
  */
 struct store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* One job as stored. Strings and arrays of info point into storage (owned). */
 struct job_record {
@@ -43,8 +43,9 @@ struct job_brief {
     uint32_t cpus;
     uint64_t mem;
     uint32_t attempts;
-    uint32_t retries;
+    uint32_t retries; /* as submitted */
     uint32_t time_limit;
+    uint32_t losses; /* attempts lost to worker failures, each of which cost a retry */
 };
 
 /* How a job or one attempt of it ended. */
@@ -131,10 +132,10 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
                       const struct run_end *end);
 
 /* Put a job whose attempt was lost back to pending (or to failed when its retries are
- * spent, with finished_at = now), with reason; its retries grow by retries_added (1 when the
- * loss was not the job's fault, so that it costs no retry). */
+ * spent, with finished_at = now), with reason; charged says the loss costs a retry (its
+ * losses count rises), which a loss that is not the job's fault does not. */
 int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const char *reason,
-                      uint32_t retries_added, int64_t now);
+                      bool charged, int64_t now);
 
 /* Mark a job cancelled now with reason. */
 int store_job_cancel(struct store *st, uint64_t job_id, const char *reason, int64_t now);

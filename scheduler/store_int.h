@@ -4,6 +4,7 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 
 enum stmt_id {
@@ -60,11 +61,10 @@ struct store {
     char error[320];                 /* last error, as a sentence */
     uint32_t submissions_unpruned;   /* keyed submissions stored since the last prune */
     char submissions_swept_to[PROTO_MAX_IDEM_KEY + 1]; /* last key the prunes looked at */
-    int fault_code;                  /* SQLite code of the turn's first failure; 0 if ours */
-    char fault[160];                 /* that failure in a few words, for clients */
-    uint64_t failed_turns;           /* turns rolled back since the last good commit */
-    int64_t alarm_logged_at[STORE_ALARM_COUNT]; /* clock_mono_ms of the last line per kind */
-    uint64_t alarm_unlogged[STORE_ALARM_COUNT]; /* failures since that line */
+    int fault_code;        /* SQLite code of the turn's first failure; 0 if ours */
+    char fault[160];       /* that failure in a few words, for clients */
+    uint64_t failed_turns; /* turns rolled back since the last good commit */
+    struct log_limit alarm_log[STORE_ALARM_COUNT]; /* one log line per kind of failure */
 };
 
 /* The cached statement id, reset and with its bindings cleared. */

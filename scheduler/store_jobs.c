@@ -306,7 +306,7 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
 }
 
 int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const char *reason,
-                      uint32_t retries_added, int64_t now)
+                      bool charged, int64_t now)
 {
     int rc = store_begin_write(st);
     if (rc < 0)
@@ -316,7 +316,7 @@ int store_job_requeue(struct store *st, uint64_t job_id, uint8_t state, const ch
     sqlite3_bind_int(stmt, 2, state);
     store_bind_text(stmt, 3, reason);
     sqlite3_bind_int64(stmt, 4, now);
-    sqlite3_bind_int64(stmt, 5, retries_added);
+    sqlite3_bind_int(stmt, 5, charged ? 1 : 0);
     return store_step_write(st, stmt);
 }
 
@@ -443,6 +443,7 @@ int store_job_brief(struct store *st, uint64_t job_id, struct job_brief *out)
         out->attempts = (uint32_t)sqlite3_column_int64(stmt, 4);
         out->retries = (uint32_t)sqlite3_column_int64(stmt, 5);
         out->time_limit = (uint32_t)sqlite3_column_int64(stmt, 6);
+        out->losses = (uint32_t)sqlite3_column_int64(stmt, 7);
         break;
     case SQLITE_DONE:
         rc = COHORT_ENOENT;

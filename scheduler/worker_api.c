@@ -20,13 +20,15 @@ static void save_worker(struct sched *s, const struct worker *w)
 }
 
 /* Disconnect w and requeue its attempts at once; charge says whether that costs the jobs a
- * retry (a lost worker) or not (a clean shutdown). */
+ * retry (a lost worker) or not (a clean shutdown). While the store fails, the rolled-back
+ * turn brings the attempts back and the next sweep does this again: said once per 10 s. */
 static void worker_gone(struct sched *s, struct worker *w, const char *cause, bool charge)
 {
-    if (charge)
-        log_warn("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
-    else
-        log_info("worker %s %s; requeueing its %u jobs", w->name, cause, w->n_running);
+    uint64_t times;
+
+    if (log_limit_due(&w->gone_log, clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &times))
+        log_msg(charge ? LOG_WARN : LOG_INFO, "worker %s %s; requeueing its %u jobs%s", w->name,
+                cause, w->n_running, times > 1 ? " (again: the requeue could not be stored)" : "");
     while (w->attempts)
         if (lifecycle_requeue(s, w->attempts, cause, charge) < 0) {
             /* the turn is rolled back and reloaded: what is left is retried next sweep */
@@ -142,6 +144,7 @@ void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
         return;
     }
     workers_heard(s->workers, w, clock_now_ms(), clock_mono_ms());
+    w->gone_log = (struct log_limit){0}; /* a loss of this registration is news */
     struct msg welcome = {.type = MSG_WELCOME};
     welcome.u.welcome = (struct msg_welcome){s->config.heartbeat_ms, s->config.lease_ms};
     sched_send_worker(s, w, &welcome, OUTBOX_WORKER, 0, 0);
@@ -184,7 +187,12 @@ void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, str
     struct attempt *a = current_attempt(s, w, result->job_id, result->attempt);
 
     heard_from(s, w);
-    if (a && lifecycle_finish(s, a, result) < 0)
+    /* a fenced attempt was killed by its worker's fence while this scheduler still counted
+     * on it (it was away, not gone): the job was not at fault, so it runs again at no cost */
+    int rc = !a               ? 0
+             : result->fenced ? lifecycle_requeue(s, a, "lost contact with the scheduler", false)
+                              : lifecycle_finish(s, a, result);
+    if (rc < 0)
         return; /* not stored: no ack, so the worker sends it again */
     if (!a)
         log_debug("job %llu attempt %u: stale or repeated result from %s, acknowledged",

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "log.h"
 #include "match.h"
 #include "proto.h"
 
@@ -32,8 +33,9 @@ struct worker {
     uint32_t cpus_used;      /* reserved by the attempts below */
     uint64_t mem_used;
     uint32_t n_running;
-    struct attempt *attempts; /* attempts holding resources here */
-    struct match_slot slot;   /* its place in the dispatch pool */
+    struct attempt *attempts;  /* attempts holding resources here */
+    struct match_slot slot;    /* its place in the dispatch pool */
+    struct log_limit gone_log; /* "requeueing its jobs", which a failing store repeats */
 };
 
 /* A job's current attempt, holding cpus and memory on its worker until its result is

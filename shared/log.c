@@ -46,3 +46,14 @@ void log_msg(enum log_level level, const char *fmt, ...)
     fprintf(stderr, "%s.%03dZ %s %s %s\n", stamp, (int)(now.tv_usec / 1000), log_program,
             level_names[level], line);
 }
+
+bool log_limit_due(struct log_limit *limit, int64_t now, int64_t interval_ms, uint64_t *count)
+{
+    limit->unlogged++;
+    if (limit->logged_at && now - limit->logged_at < interval_ms)
+        return false;
+    *count = limit->unlogged;
+    limit->logged_at = now;
+    limit->unlogged = 0;
+    return true;
+}

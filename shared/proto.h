@@ -309,8 +309,10 @@ struct msg_job_result {
     const uint8_t *err;
     uint32_t err_len;
     bool err_truncated;
+    bool fenced; /* the worker killed it itself after hearing nothing from the scheduler;
+                  * the job was not at fault (optional on the wire: false when missing) */
 }; /* wire: [job_id, attempt, state, exit_code, signal, reason, started_at, finished_at,
-            cpu_time_ms, out(bin), out_truncated, err(bin), err_truncated] */
+            cpu_time_ms, out(bin), out_truncated, err(bin), err_truncated, fenced] */
 
 struct msg_leaving {
     uint32_t grace_ms; /* how long the worker lets its running jobs finish; 0 = kills them */

@@ -352,8 +352,10 @@ static const struct field job_result_fields[] = {
     BOOL_FIELD(struct msg_job_result, out_truncated),
     BIN_FIELD(struct msg_job_result, err, err_len, PROTO_MAX_OUTPUT),
     BOOL_FIELD(struct msg_job_result, err_truncated),
+    BOOL_FIELD(struct msg_job_result, fenced), /* added later: optional */
 };
-static const struct shape job_result_shape = SHAPE(struct msg_job_result, job_result_fields);
+static const struct shape job_result_shape =
+    SHAPE(struct msg_job_result, job_result_fields, .n_optional = 1);
 
 static const struct field kill_fields[] = {
     U64(struct msg_kill, job_id),

@@ -188,8 +188,8 @@ static void link_close(struct agent *a)
 /* Kill every running job when the scheduler has been silent for so long that it may have
  * given them to other workers (see fence.h), so that two attempts of a job never overlap.
  * Jobs that ended meanwhile are reaped first, so that their real end is reported; the
- * fenced ones are reported FAILED like any other end, and the scheduler ignores them when
- * it gave the job away. Once per silence. */
+ * fenced ones are reported FAILED and marked fenced: the scheduler ignores them when it
+ * gave the job away, and runs the job again when it did not. Once per silence. */
 static void fence_if_due(struct agent *a, int64_t now)
 {
     int64_t silent_ms = now - a->last_heard;
@@ -207,7 +207,7 @@ static void fence_if_due(struct agent *a, int64_t now)
              silent_ms, a->lease_ms, runner_count(a->runner));
     snprintf(reason, sizeof reason, "killed: no word from the scheduler for %" PRId64 " s",
              (silent_ms + 500) / 1000);
-    runner_kill_all(a->runner, COHORT_JOB_FAILED, reason);
+    runner_fence_all(a->runner, reason);
 }
 
 /* Fence when due, log a long silence once, and rebuild the connection when the scheduler

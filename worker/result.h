@@ -2,6 +2,7 @@
 #ifndef COHORT_WORKER_RESULT_H
 #define COHORT_WORKER_RESULT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define RESULT_REASON_MAX 1024 /* bytes of a reason, NUL included; longer ones are cut */
@@ -17,6 +18,7 @@ struct attempt_result {
     int64_t started_at;             /* ms since the epoch; when it was spawned (or tried) */
     int64_t finished_at;            /* ms since the epoch */
     uint64_t cpu_time_ms;           /* user + system time of the process and its reaped kin */
+    bool fenced;                    /* killed by the fence (no word from the scheduler) */
 };
 
 #endif

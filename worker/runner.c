@@ -109,13 +109,15 @@ static void job_signal_group(struct runner_job *job, int signum)
                  job->result.job_id, job->result.attempt, strerror(errno));
 }
 
-/* Fix the attempt's final state and reason, unless something decided them earlier. */
-static void job_decide(struct runner_job *job, uint8_t state, const char *reason)
+/* Fix the attempt's final state, reason and fenced flag, unless something decided them
+ * earlier. */
+static void job_decide(struct runner_job *job, uint8_t state, const char *reason, bool fenced)
 {
     if (job->state_decided)
         return;
     job->state_decided = true;
     job->result.state = state;
+    job->result.fenced = fenced;
     snprintf(job->result.reason, sizeof job->result.reason, "%s", reason);
 }
 
@@ -145,7 +147,7 @@ static void on_job_timer(uv_timer_t *timer)
         snprintf(reason, sizeof reason, "time limit of %" PRIu32 " s reached", job->time_limit_s);
         log_info("job %" PRIu64 ".%" PRIu32 ": %s", job->result.job_id, job->result.attempt,
                  reason);
-        job_decide(job, COHORT_JOB_TIMEOUT, reason);
+        job_decide(job, COHORT_JOB_TIMEOUT, reason, false);
         job_terminate(job);
         break;
     case PHASE_TERMINATING:
@@ -178,9 +180,9 @@ static void job_record_end(struct runner_job *job, int status, const struct rusa
     else
         snprintf(reason, sizeof reason, "exited with status %" PRId32, res->exit_code);
     if (res->signal == 0 && res->exit_code == 0)
-        job_decide(job, COHORT_JOB_COMPLETED, "");
+        job_decide(job, COHORT_JOB_COMPLETED, "", false);
     else
-        job_decide(job, COHORT_JOB_FAILED, reason);
+        job_decide(job, COHORT_JOB_FAILED, reason, false);
 }
 
 /* Reap the attempt's main process if it ended, then SIGKILL what is left of its process
@@ -197,7 +199,7 @@ static bool job_reap(struct runner_job *job)
         log_error("lost track of job %" PRIu64 ".%" PRIu32 " (pid %d): %s", job->result.job_id,
                   job->result.attempt, (int)job->pid, strerror(errno));
         memset(&usage, 0, sizeof usage);
-        job_decide(job, COHORT_JOB_FAILED, "the worker lost track of the job's process");
+        job_decide(job, COHORT_JOB_FAILED, "the worker lost track of the job's process", false);
         status = 0;
     }
     job_record_end(job, status, &usage);
@@ -343,17 +345,27 @@ int runner_kill(struct runner *r, uint64_t job_id, uint32_t attempt, uint8_t sta
 
     if (!job)
         return COHORT_ENOENT;
-    job_decide(job, state, reason);
+    job_decide(job, state, reason, false);
     job_terminate(job);
     return 0;
 }
 
-void runner_kill_all(struct runner *r, uint8_t state, const char *reason)
+static void kill_all(struct runner *r, uint8_t state, const char *reason, bool fenced)
 {
     for (struct runner_job *job = r->jobs; job; job = job->next) {
-        job_decide(job, state, reason);
+        job_decide(job, state, reason, fenced);
         job_terminate(job);
     }
+}
+
+void runner_kill_all(struct runner *r, uint8_t state, const char *reason)
+{
+    kill_all(r, state, reason, false);
+}
+
+void runner_fence_all(struct runner *r, const char *reason)
+{
+    kill_all(r, COHORT_JOB_FAILED, reason, true);
 }
 
 bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt)

@@ -59,6 +59,10 @@ void runner_reap(struct runner *r);
 /* runner_kill for every attempt the runner has. */
 void runner_kill_all(struct runner *r, uint8_t state, const char *reason);
 
+/* runner_kill_all with state FAILED for a fence: the results it decides are marked fenced
+ * (the job was not at fault; see fence.h). */
+void runner_fence_all(struct runner *r, const char *reason);
+
 /* Whether the runner has (job, attempt), started or about to report it could not start. */
 bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt);
 

@@ -289,6 +289,7 @@ static void result_to_msg(struct msg *m, const struct attempt_result *res,
         .err = err->data,
         .err_len = err->len,
         .err_truncated = err->truncated,
+        .fenced = res->fenced,
     };
 }
 
@@ -303,6 +304,7 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
     res->started_at = m->started_at;
     res->finished_at = m->finished_at;
     res->cpu_time_ms = m->cpu_time_ms;
+    res->fenced = m->fenced;
 }
 
 int spool_result_write(struct spool *sp, const struct attempt_result *res)

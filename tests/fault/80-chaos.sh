@@ -14,9 +14,10 @@ done
 wait_workers_up ${#WORKERS[@]}
 
 # Submit the batches (arrays of short jobs) one by one in the background, through the CLI and
-# its retries (each try waits 3 s, and a submission is resent under the same key for up to
-# six times that); each acknowledged batch appends "BATCH FIRST_ID COUNT", a refused one its
-# error.
+# its retries (each try waits up to 5 s, and a submission is resent under the same key for up
+# to six times that: 30 s, well past the longest outage chaos causes, while a scheduler that
+# is up answers at once, so the wait costs nothing then); each acknowledged batch appends
+# "BATCH FIRST_ID COUNT", a refused one its error.
 acked=$TEST_DIR/acked.txt
 refused=$TEST_DIR/refused.txt
 : >"$acked"
@@ -24,7 +25,7 @@ refused=$TEST_DIR/refused.txt
 submit_batches() {
     local batch out
     for ((batch = 1; batch <= BATCHES; batch++)); do
-        if out=$(COHORT_TIMEOUT=3 cohort submit --json --retries 1000 -J "batch$batch" \
+        if out=$(COHORT_TIMEOUT=5 cohort submit --json --retries 1000 -J "batch$batch" \
             -a "1-$BATCH_SIZE" -- sh -c 'sleep 0.0$((COHORT_ARRAY_INDEX % 5))' 2>&1); then
             jq -r --arg b "$batch" '"\($b) \(.ids[0]) \(.ids | length)"' <<<"$out" >>"$acked"
         else

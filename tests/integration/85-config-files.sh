@@ -25,3 +25,18 @@ wait_workers_up 2
 row=$(cohort workers --json | jq -c '.[] | select(.name == "from-file")')
 assert_eq 1 "$(jq .cpus <<<"$row")" "cpus (flag over file)"
 assert_eq file "$(jq -r .labels.origin <<<"$row")" "label from the file"
+
+step "the scheduler's sync key applies, and a bad one is refused"
+grep -q 'synchronous=normal' "$(daemon_log scheduler)" ||
+    fail "the scheduler did not take sync = normal from scheduler.ini"
+mkdir -p "$TEST_DIR/state-full" "$TEST_DIR/state-bad"
+printf 'sync = full\n' >"$TEST_DIR/full.ini"
+spawn_daemon sync-full "$SCHEDULER_BIN" --config "$TEST_DIR/full.ini" \
+    --listen 'tcp://127.0.0.1:*' --state-dir "$TEST_DIR/state-full"
+wait_for "synchronous=full in the log" 15 grep -q 'synchronous=full' "$(daemon_log sync-full)"
+signal_daemon sync-full TERM
+printf 'sync = always\n' >"$TEST_DIR/bad.ini"
+assert_exit 2 "$SCHEDULER_BIN" --config "$TEST_DIR/bad.ini" --listen 'tcp://127.0.0.1:*' \
+    --state-dir "$TEST_DIR/state-bad"
+[[ "$RUN_ERR" == *"sync must be normal or full, not 'always'"* ]] ||
+    fail "a bad sync value: unclear error: $RUN_ERR"

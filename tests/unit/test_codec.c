@@ -325,7 +325,8 @@ static struct msg sample(enum sample_kind kind)
                                              true,
                                              NULL,
                                              0,
-                                             false};
+                                             false,
+                                             true};
         break;
     case S_GOODBYE:
         m.type = MSG_GOODBYE;
@@ -585,6 +586,7 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         assert_bytes_same(a->u.result.err, a->u.result.err_len, b->u.result.err,
                           b->u.result.err_len);
         assert_int_equal(a->u.result.err_truncated, b->u.result.err_truncated);
+        assert_int_equal(a->u.result.fenced, b->u.result.fenced);
         break;
     case MSG_WELCOME:
         assert_memory_equal(&a->u.welcome, &b->u.welcome, sizeof(a->u.welcome));
@@ -781,6 +783,33 @@ static void test_decode_ignores_extra_fields_in_nested_structs(void **state)
     assert_int_equal(m->u.submit.specs[0].cpus, 2);
     assert_string_equal(m->u.submit.specs[0].argv[0], "true");
     assert_null(m->u.submit.specs[0].stdin_data);
+    msg_free(m);
+}
+
+/* A JOB_RESULT from a worker older than its fenced field: it decodes, not fenced. */
+static void test_result_without_fenced_decodes_as_not_fenced(void **state)
+{
+    struct raw r;
+    struct msg *m = NULL;
+
+    raw_start(&r, 13, MSG_JOB_RESULT);
+    msgpack_pack_uint64(&r.pk, 42);
+    msgpack_pack_uint32(&r.pk, 2);
+    msgpack_pack_uint8(&r.pk, COHORT_JOB_FAILED);
+    msgpack_pack_int32(&r.pk, -1);
+    msgpack_pack_int32(&r.pk, 9);
+    raw_str(&r, "killed", 6);
+    msgpack_pack_int64(&r.pk, 1);
+    msgpack_pack_int64(&r.pk, 2);
+    msgpack_pack_uint64(&r.pk, 3);
+    msgpack_pack_bin(&r.pk, 0);
+    msgpack_pack_false(&r.pk);
+    msgpack_pack_bin(&r.pk, 0);
+    msgpack_pack_false(&r.pk);
+    assert_int_equal(raw_decode(&r, &m), 0);
+    assert_int_equal(m->u.result.job_id, 42);
+    assert_string_equal(m->u.result.reason, "killed");
+    assert_false(m->u.result.fenced);
     msg_free(m);
 }
 
@@ -1440,6 +1469,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_every_message),
         cmocka_unit_test(test_decode_handwritten_frames),
         cmocka_unit_test(test_decode_ignores_extra_fields_in_nested_structs),
+        cmocka_unit_test(test_result_without_fenced_decodes_as_not_fenced),
         cmocka_unit_test(test_encode_refuses_invalid_messages),
         cmocka_unit_test(test_encode_respects_buffer_cap),
         cmocka_unit_test(test_null_strings_encode_as_empty),

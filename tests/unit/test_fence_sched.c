@@ -204,18 +204,19 @@ static void test_goodbye_requeues_at_once_without_costing_a_retry(void **state)
     worker_on_goodbye(s, (const uint8_t *)"peer-1", 6, w1, &(struct msg){.type = MSG_GOODBYE});
     end_turn(s);
     assert_int_equal(workers_state(w1), COHORT_WORKER_DOWN);
-    assert_job(s, id, COHORT_JOB_PENDING, 1, 2, "requeued: worker w1 shut down");
+    assert_job(s, id, COHORT_JOB_PENDING, 1, 1, "requeued: worker w1 shut down");
     assert_int_equal(queue_count(s->queue), 1);
     assert_int_equal(s->stats.jobs[COHORT_JOB_PENDING], 1);
 
-    /* the one retry it was given is still there: one lost worker requeues it ... */
+    /* its retries stay as submitted, and the one it was given is still there: one lost worker
+     * requeues it ... */
     struct worker *w2 = register_worker(s, "w2", "peer-2", "i2", NULL, 0);
     take_from_queue(s, id);
     place(s, id, w2);
     end_turn(s);
     worker_lost(s, w2, "was lost");
     end_turn(s);
-    assert_job(s, id, COHORT_JOB_PENDING, 2, 2, "requeued: worker w2 was lost (attempt 2 of 3)");
+    assert_job(s, id, COHORT_JOB_PENDING, 2, 1, "requeued: worker w2 was lost (attempt 2 of 3)");
 
     /* ... and a second one fails it */
     w2 = register_worker(s, "w2", "peer-3", "i3", NULL, 0);
@@ -224,8 +225,92 @@ static void test_goodbye_requeues_at_once_without_costing_a_retry(void **state)
     end_turn(s);
     worker_lost(s, w2, "was lost");
     end_turn(s);
-    assert_job(s, id, COHORT_JOB_FAILED, 3, 2, "worker lost and retries exhausted (3 attempts)");
+    assert_job(s, id, COHORT_JOB_FAILED, 3, 1, "worker lost and retries exhausted (3 attempts)");
     assert_int_equal(s->stats.jobs[COHORT_JOB_FAILED], 1);
+}
+
+/* A JOB_RESULT from worker w for (id, attempt), with some output. */
+static void report(struct sched *s, struct worker *w, uint64_t id, uint32_t attempt, uint8_t state,
+                   const char *reason, bool fenced)
+{
+    static const uint8_t out[] = "partial output";
+    struct msg m = {.type = MSG_JOB_RESULT};
+
+    m.u.result = (struct msg_job_result){.job_id = id,
+                                         .attempt = attempt,
+                                         .state = state,
+                                         .exit_code = -1,
+                                         .signal = 15,
+                                         .reason = reason,
+                                         .out = out,
+                                         .out_len = sizeof out - 1,
+                                         .fenced = fenced};
+    worker_on_result(s, (const uint8_t *)w->peer, w->peer_len, w, &m);
+}
+
+static void test_fenced_result_requeues_without_costing_a_retry(void **state)
+{
+    struct fixture *f = *state;
+    struct sched *s = &f->s;
+    struct worker *w = register_worker(s, "w1", "peer-1", "i1", NULL, 0);
+    uint64_t id = submit(s, 0);
+    uint8_t *data = NULL;
+    uint32_t len = 1;
+    bool truncated;
+
+    place(s, id, w);
+    end_turn(s);
+    /* the scheduler was away past the worker's fence, not past the lease: the worker killed
+     * the job itself and reports that when it hears from the scheduler again */
+    report(s, w, id, 1, COHORT_JOB_FAILED, "killed: no word from the scheduler for 5 s", true);
+    struct seen seen = end_turn(s);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.types[0], MSG_RESULT_ACK);
+    assert_job(s, id, COHORT_JOB_PENDING, 1, 0,
+               "requeued: worker w1 lost contact with the scheduler");
+    assert_null(workers_attempt(s->workers, id));
+    assert_int_equal(w->n_running, 0);
+    assert_int_equal(queue_count(s->queue), 1);
+    assert_int_equal(s->stats.jobs[COHORT_JOB_PENDING], 1);
+    assert_int_equal(s->stats.jobs[COHORT_JOB_FAILED], 0);
+    /* the killed attempt's output is not the job's */
+    assert_int_equal(store_output_get(s->store, id, COHORT_STREAM_STDOUT, &data, &len, &truncated),
+                     0);
+    assert_null(data);
+    assert_int_equal(len, 0);
+
+    /* it runs again, and its real end is recorded */
+    take_from_queue(s, id);
+    place(s, id, w);
+    end_turn(s);
+    report(s, w, id, 2, COHORT_JOB_COMPLETED, "", false);
+    end_turn(s);
+    assert_job(s, id, COHORT_JOB_COMPLETED, 2, 0, NULL);
+
+    /* a fenced result that comes again later (a resend) is acknowledged and changes nothing */
+    report(s, w, id, 1, COHORT_JOB_FAILED, "killed: no word from the scheduler for 5 s", true);
+    end_turn(s);
+    assert_job(s, id, COHORT_JOB_COMPLETED, 2, 0, NULL);
+}
+
+static void test_fenced_result_of_a_cancelled_job_keeps_it_cancelled(void **state)
+{
+    struct fixture *f = *state;
+    struct sched *s = &f->s;
+    struct worker *w = register_worker(s, "w1", "peer-1", "i1", NULL, 0);
+    uint64_t id = submit(s, 0);
+    int32_t code = -1;
+
+    place(s, id, w);
+    end_turn(s);
+    assert_int_equal(lifecycle_cancel(s, id, &code), 0);
+    assert_int_equal(code, 0);
+    end_turn(s);
+    report(s, w, id, 1, COHORT_JOB_FAILED, "killed: no word from the scheduler for 5 s", true);
+    end_turn(s);
+    assert_job(s, id, COHORT_JOB_CANCELLED, 1, 0, "cancelled by user");
+    assert_null(workers_attempt(s->workers, id));
+    assert_int_equal(queue_count(s->queue), 0);
 }
 
 static void test_restart_under_the_same_name_requeues_what_it_does_not_list(void **state)
@@ -336,6 +421,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_leaving_stops_dispatch_without_an_operator_drain,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_goodbye_requeues_at_once_without_costing_a_retry,
+                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fenced_result_requeues_without_costing_a_retry, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_fenced_result_of_a_cancelled_job_keeps_it_cancelled,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
             test_restart_under_the_same_name_requeues_what_it_does_not_list, setup, teardown),

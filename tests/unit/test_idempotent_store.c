@@ -187,12 +187,14 @@ static void test_version_1_database_is_migrated(void **state)
     uint32_t found_count;
     char err[256];
 
-    /* a version 1 database: version 2 without its submissions table, with jobs in it */
+    /* a version 1 database: the current one without its submissions table and without the
+     * losses column of version 3, with jobs in it */
     assert_int_equal(store_jobs_insert(f->st, &first, &spec, 2, NOW), 0);
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
     raw_sql(f->path, "DROP TABLE submissions");
+    raw_sql(f->path, "ALTER TABLE jobs DROP COLUMN losses");
     raw_sql(f->path, "PRAGMA user_version = 1");
     assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), 1);
     assert_int_equal(
@@ -202,11 +204,44 @@ static void test_version_1_database_is_migrated(void **state)
     assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_brief(f->st, first + 1, &brief), 0);
     assert_int_equal(brief.state, COHORT_JOB_PENDING);
+    assert_int_equal(brief.losses, 0);
     uint64_t next = submit_keyed(f->st, "after-migration", 1, NOW);
     assert_int_equal(store_commit(f->st), 0);
     assert_int_equal(next, first + 2); /* ids go on growing */
     assert_int_equal(store_submission_find(f->st, "after-migration", 1, &found, &found_count), 0);
     assert_int_equal(found, next);
+}
+
+/* Version 3 counts the losses that cost a retry; older jobs start with none and keep the
+ * retries they were submitted with. */
+static void test_version_2_database_gains_losses(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(1);
+    struct job_brief brief;
+    uint64_t id = 0;
+    char err[256];
+
+    spec.retries = 2;
+    assert_int_equal(store_jobs_insert(f->st, &id, &spec, 1, NOW), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    store_close(f->st);
+    f->st = NULL;
+    raw_sql(f->path, "ALTER TABLE jobs DROP COLUMN losses");
+    raw_sql(f->path, "PRAGMA user_version = 2");
+
+    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
+    assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(store_job_brief(f->st, id, &brief), 0);
+    assert_int_equal(brief.losses, 0);
+    assert_int_equal(brief.retries, 2);
+    /* a charged loss counts; one at no cost does not, and neither touches retries */
+    assert_int_equal(store_job_requeue(f->st, id, COHORT_JOB_PENDING, "r", true, NOW), 0);
+    assert_int_equal(store_job_requeue(f->st, id, COHORT_JOB_PENDING, "r", false, NOW), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_job_brief(f->st, id, &brief), 0);
+    assert_int_equal(brief.losses, 1);
+    assert_int_equal(brief.retries, 2);
 }
 
 static void test_newer_schema_is_refused(void **state)
@@ -229,6 +264,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_key_is_rolled_back_with_its_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_old_keys_are_swept_away, setup, teardown),
         cmocka_unit_test_setup_teardown(test_version_1_database_is_migrated, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_2_database_gains_losses, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_is_refused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

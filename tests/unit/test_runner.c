@@ -438,12 +438,39 @@ static void test_duplicates_and_unknown_kills(void **state)
     wait_for_results(f, 1, RUNNER_KILL_GRACE_MS + 3000);
     assert_int_equal(f->result.state, COHORT_JOB_FAILED);
     assert_string_equal(f->result.reason, "stopping");
+    assert_false(f->result.fenced);
+}
+
+static void test_fence_marks_what_it_kills_and_only_that(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sleep", "30", NULL};
+    const char *stubborn[] = {"sh", "-c", "trap '' TERM; while :; do sleep 0.1; done", NULL};
+
+    /* its time limit decided first (the job ignores SIGTERM, so it still runs): that end
+     * stands, and is not the fence's */
+    start(f, &(struct job){.job_id = 17, .time_limit = 1}, stubborn);
+    run_for(f, 1300);
+    runner_fence_all(f->runner, "killed: no word");
+    wait_for_results(f, 1, RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.state, COHORT_JOB_TIMEOUT);
+    assert_false(f->result.fenced);
+
+    start(f, &(struct job){.job_id = 18}, argv);
+    runner_fence_all(f->runner, "killed: no word from the scheduler for 5 s");
+    wait_for_results(f, 2, RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.job_id, 18);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_string_equal(f->result.reason, "killed: no word from the scheduler for 5 s");
+    assert_true(f->result.fenced);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_exit_code_and_streams, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fence_marks_what_it_kills_and_only_that, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_exit_zero_completes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdin_is_fed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_death, setup, teardown),

@@ -137,6 +137,12 @@ static void test_result_round_trip(void **state)
     assert_int_equal(read_back.started_at, 1700000000123);
     assert_int_equal(read_back.finished_at, 1700000004567);
     assert_int_equal(read_back.cpu_time_ms, 42);
+    assert_false(read_back.fenced);
+    /* a fenced result stays fenced across a restart of the worker */
+    written.fenced = true;
+    assert_int_equal(spool_result_write(f->spool, &written), 0);
+    assert_int_equal(spool_result_read(&read_back, f->spool, 7, 2), 0);
+    assert_true(read_back.fenced);
     /* a result filed under another attempt's name is refused */
     assert_int_equal(spool_result_read(&read_back, f->spool, 7, 3), COHORT_ENOENT);
 }
