@@ -12,55 +12,9 @@
 
 #include "cohort.h"
 #include "store.h"
+#include "store_fixture.h"
 
 #define NOW 1764154965000LL
-
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
-
-    snprintf(f->dir, sizeof f->dir, "/tmp/cohort-test-idem-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/cohort.db", f->dir);
-    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char command[160];
-
-    store_close(f->st);
-    snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(command), 0);
-    free(f);
-    return 0;
-}
-
-/* Run SQL on the database file directly; returns the first integer of its first row, or -1. */
-static int64_t raw_sql(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    int64_t value = -1;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
 
 static const char *test_argv[] = {"true"};
 
@@ -119,7 +73,7 @@ static void test_stored_key_gives_the_same_ids(void **state)
     /* storing a key twice is refused (the scheduler looks it up first), and the turn too */
     assert_int_equal(store_submission_put(f->st, "k1", 2, firsts, counts, NOW), COHORT_EIO);
     assert_int_equal(store_commit(f->st), COHORT_EIO);
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM submissions"), 1);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 1);
 }
 
 static void test_key_is_rolled_back_with_its_jobs(void **state)
@@ -132,14 +86,14 @@ static void test_key_is_rolled_back_with_its_jobs(void **state)
     store_poison(f->st, "test");
     assert_int_equal(store_commit(f->st), COHORT_EIO);
     assert_int_equal(store_submission_find(f->st, "lost", 1, &found, &found_count), COHORT_ENOENT);
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
     /* sent again, it is stored now, once */
     uint64_t first = submit_keyed(f->st, "lost", 4, NOW);
     assert_int_equal(store_commit(f->st), 0);
     assert_int_equal(store_submission_find(f->st, "lost", 1, &found, &found_count), 0);
     assert_int_equal(found, first);
     assert_int_equal(found_count, 4);
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM jobs"), 4);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 4);
 }
 
 /* Store n keys "PREFIX-NNN" of one job each at time now, and commit. */
@@ -164,18 +118,18 @@ static void test_old_keys_are_swept_away(void **state)
     /* A prune runs every 256 stored keys, judging age by the time of the key that sets it
      * off, and looks at the keys after those the last one looked at, in key order. */
     submit_many_keyed(f->st, "old", 256, long_ago); /* looks at old-*, all young then */
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM submissions"), 256);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 256);
     submit_many_keyed(f->st, "new", 256, NOW); /* nothing after old-255: starts over */
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM submissions"), 512);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 512);
     submit_many_keyed(f->st, "next", 256, NOW); /* looks at every key: forgets old-* */
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM submissions"), 512);
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM submissions WHERE key LIKE 'old-%'"),
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 512);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions WHERE key LIKE 'old-%'"),
                      0);
     assert_int_equal(store_submission_find(f->st, "old-255", 1, &found, &found_count),
                      COHORT_ENOENT);
     assert_int_equal(store_submission_find(f->st, "new-000", 1, &found, &found_count), 0);
     /* the jobs themselves are kept */
-    assert_int_equal(raw_sql(f->path, "SELECT count(*) FROM jobs"), 768);
+    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 768);
 }
 
 static void test_version_1_database_is_migrated(void **state)
@@ -193,15 +147,15 @@ static void test_version_1_database_is_migrated(void **state)
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
-    raw_sql(f->path, "DROP TABLE submissions");
-    raw_sql(f->path, "ALTER TABLE jobs DROP COLUMN losses");
-    raw_sql(f->path, "PRAGMA user_version = 1");
-    assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), 1);
+    raw_query(f->path, "DROP TABLE submissions");
+    raw_query(f->path, "ALTER TABLE jobs DROP COLUMN losses");
+    raw_query(f->path, "PRAGMA user_version = 1");
+    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), 1);
     assert_int_equal(
-        raw_sql(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'submissions'"), 0);
+        raw_query(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'submissions'"), 0);
 
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_brief(f->st, first + 1, &brief), 0);
     assert_int_equal(brief.state, COHORT_JOB_PENDING);
     assert_int_equal(brief.losses, 0);
@@ -227,11 +181,11 @@ static void test_version_2_database_gains_losses(void **state)
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
-    raw_sql(f->path, "ALTER TABLE jobs DROP COLUMN losses");
-    raw_sql(f->path, "PRAGMA user_version = 2");
+    raw_query(f->path, "ALTER TABLE jobs DROP COLUMN losses");
+    raw_query(f->path, "PRAGMA user_version = 2");
 
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    assert_int_equal(raw_sql(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_brief(f->st, id, &brief), 0);
     assert_int_equal(brief.losses, 0);
     assert_int_equal(brief.retries, 2);
@@ -251,7 +205,7 @@ static void test_newer_schema_is_refused(void **state)
 
     store_close(f->st);
     f->st = NULL;
-    raw_sql(f->path, "PRAGMA user_version = 99");
+    raw_query(f->path, "PRAGMA user_version = 99");
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), COHORT_EIO);
     assert_null(f->st);
     assert_non_null(strstr(err, "newer"));

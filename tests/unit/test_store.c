@@ -12,60 +12,7 @@
 
 #include "cohort.h"
 #include "store.h"
-
-struct fixture {
-    char dir[64];
-    char path[128];
-    struct store *st;
-};
-
-static int setup(void **state)
-{
-    struct fixture *f = calloc(1, sizeof(*f));
-    char err[256];
-
-    snprintf(f->dir, sizeof f->dir, "/tmp/cohort-test-store-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    snprintf(f->path, sizeof f->path, "%s/cohort.db", f->dir);
-    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    struct fixture *f = *state;
-    char command[160];
-
-    store_close(f->st);
-    snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
-    assert_int_equal(system(command), 0);
-    free(f);
-    return 0;
-}
-
-static void reopen(struct fixture *f)
-{
-    char err[256];
-    store_close(f->st);
-    assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-}
-
-/* Run one SQL statement on the database file directly, returning its first integer. */
-static int64_t raw_query(const char *path, const char *sql)
-{
-    sqlite3 *db = NULL;
-    sqlite3_stmt *stmt = NULL;
-    int64_t value = -1;
-
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
-    if (sqlite3_step(stmt) == SQLITE_ROW)
-        value = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
-    return value;
-}
+#include "store_fixture.h"
 
 /* The first text column of one SQL statement's first row (copied into out). */
 static void raw_text(const char *path, const char *sql, char *out, size_t out_len)
