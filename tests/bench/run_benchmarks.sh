@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# run_benchmarks.sh — start local grids on 127.0.0.1 and print one line per benchmark figure.
+#
+# Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|deep|all]...
+# Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
+# E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000. Figures go to stdout as `name key=value...`;
+# progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
+source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
+
+BENCH_BIN=$COHORT_BIN/tests/bench
+SIM_BIN=$COHORT_BIN/tests/cohort-sim-workers
+CLK_TCK=$(getconf CLK_TCK)
+SUBMIT_SINGLE=${SUBMIT_SINGLE:-10000}
+SUBMIT_BULK=${SUBMIT_BULK:-10000}
+E2E_JOBS=${E2E_JOBS:-10000}
+LATENCY_JOBS=${LATENCY_JOBS:-1000}
+SIM_WORKERS=${SIM_WORKERS:-1000}
+SIM_JOBS=${SIM_JOBS:-100000}
+IDLE_SECS=${IDLE_SECS:-10}
+DEEP_JOBS=${DEEP_JOBS:-1000000}
+DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
+ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
+
+# Stop every daemon still running and start a scheduler on an empty state dir.
+fresh_grid() {
+    local name
+    for name in "${DAEMON_ORDER[@]}"; do
+        [[ -n "${DAEMON_ENDED[$name]:-}" ]] || signal_daemon "$name" TERM
+    done
+    rm -rf "$SCHEDULER_STATE"
+    start_scheduler
+}
+
+# Nanoseconds on the monotonic-ish wall clock, for timing commands from the shell.
+now_ns() { date +%s%N; }
+
+# CPU seconds (user+system) the process PID has used, times 100 (an integer).
+cpu_centis() {
+    local stat fields
+    stat=$(<"/proc/$1/stat")
+    read -r -a fields <<<"${stat##*) }"
+    # fields[11] and fields[12] are utime and stime (fields 14 and 15 of stat)
+    echo $(((fields[11] + fields[12]) * 100 / CLK_TCK))
+}
+
+# Resident memory of PID in MiB.
+rss_mib() { awk '/^VmRSS:/ { printf "%d", $2 / 1024 }' "/proc/$1/status"; }
+
+# Milliseconds one CLI command takes (its output discarded): ms_of COMMAND ARGS...
+ms_of() {
+    local started=$(now_ns)
+    "$@" >/dev/null
+    echo $((($(now_ns) - started) / 1000000))
+}
+
+# Run simulated workers in the foreground until they complete JOBS, and print their
+# dispatch figure named LABEL: sim_run LABEL WORKERS CPUS JOBS.
+sim_run() {
+    "$SIM_BIN" -w "$2" -c "$3" -j "$4" -t 300 -p "sim$RANDOM" "$COHORT_SCHEDULER" |
+        sed -n "s/^sim_dispatch/$1/p"
+}
+
+bench_submit() {
+    fresh_grid
+    "$BENCH_BIN/bench_submit" "$COHORT_SCHEDULER" "$SUBMIT_SINGLE"
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SUBMIT_BULK"
+    # the million-job bulk submit is measured by bench_deep
+}
+
+bench_e2e() {
+    fresh_grid
+    start_worker w1 --cpus 1
+    start_worker w2 --cpus 1
+    wait_workers_up 2
+    "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS"
+}
+
+bench_latency() {
+    fresh_grid
+    start_worker w1 --cpus 2
+    wait_workers_up 1
+    "$BENCH_BIN/bench_latency" "$COHORT_SCHEDULER" "$LATENCY_JOBS"
+}
+
+bench_sim() {
+    local pid before after log=$TEST_DIR/logs/sim.log
+    fresh_grid
+    spawn_daemon sim "$SIM_BIN" -w "$SIM_WORKERS" -c 4 -t $((IDLE_SECS + 120)) "$COHORT_SCHEDULER"
+    wait_for "$SIM_WORKERS simulated workers welcomed" 120 grep -q '^sim_register' "$log"
+    grep '^sim_register' "$log"
+    sleep 2 # let registration settle before sampling idle cost
+    pid=$(daemon_pid scheduler)
+    before=$(cpu_centis "$pid")
+    sleep "$IDLE_SECS"
+    after=$(cpu_centis "$pid")
+    printf 'sim_idle workers=%d seconds=%d scheduler_cpu_pct=%d.%02d\n' "$SIM_WORKERS" \
+        "$IDLE_SECS" $(((after - before) / IDLE_SECS)) $(((after - before) * 100 / IDLE_SECS % 100))
+    signal_daemon sim TERM
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SIM_JOBS" >/dev/null
+    sim_run sim_dispatch 50 8 "$SIM_JOBS"
+}
+
+bench_deep() {
+    local pid started
+    fresh_grid
+    pid=$(daemon_pid scheduler)
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" shallow
+    sim_run deep_dispatch_shallow 10 8 "$DEEP_SAMPLE"
+    step "queueing $DEEP_JOBS jobs"
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_JOBS"
+    printf 'deep_rss pending=%d scheduler_rss_mib=%d\n' "$DEEP_JOBS" "$(rss_mib "$pid")"
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" deep
+    printf 'deep_queries pending=%d status_ms=%d jobs_limit_100_ms=%d\n' "$DEEP_JOBS" \
+        "$(ms_of cohort status)" "$(ms_of cohort jobs --limit 100)"
+    sim_run deep_dispatch_deep 10 8 "$DEEP_SAMPLE"
+    signal_daemon scheduler KILL 2>/dev/null
+    spawn_daemon scheduler "$SCHEDULER_BIN" --listen "$COHORT_SCHEDULER" \
+        --state-dir "$SCHEDULER_STATE"
+    started=$(now_ns)
+    wait_for "the restarted scheduler to answer" 120 cohort status
+    printf 'deep_restart pending=%d seconds_to_serving=%s rss_mib=%d\n' "$DEEP_JOBS" \
+        "$(awk -v ns=$(($(now_ns) - started)) 'BEGIN { printf "%.3f", ns / 1e9 }')" \
+        "$(rss_mib "$(daemon_pid scheduler)")"
+}
+
+benchmarks=("$@")
+((${#benchmarks[@]})) || benchmarks=(all)
+[[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim deep)
+for name in "${benchmarks[@]}"; do
+    case "$name" in
+    submit | e2e | latency | sim | deep) "bench_$name" ;;
+    *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, deep or all)" ;;
+    esac
+done
