@@ -8,6 +8,8 @@
 
 #include "cohort.h"
 
+#include "tool_args.h"
+
 #define EXIT_USAGE 2
 #define COUNT_MAX 1000000L      /* submissions in one run */
 #define INTERVAL_MAX_MS 60000L  /* pause between two submissions */
@@ -39,17 +41,7 @@ static void usage(FILE *to)
 /* Parse a whole number in [min, max] into *out. Returns 0, or -1 after printing why. */
 static int parse_long(long *out, const char *text, long min, long max, const char *what)
 {
-    char *end = NULL;
-    long value;
-
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno || end == text || *end || value < min || value > max) {
-        fprintf(stderr, "cohort-submit-burst: bad %s '%s' (%ld to %ld)\n", what, text, min, max);
-        return -1;
-    }
-    *out = value;
-    return 0;
+    return tool_parse_long(out, text, min, max, what, "cohort-submit-burst");
 }
 
 /* Parse the command line into opts. Returns 0, or -1 after printing why. */

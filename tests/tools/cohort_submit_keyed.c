@@ -7,6 +7,8 @@
 
 #include "cohort.h"
 
+#include "tool_args.h"
+
 #define EXIT_USAGE 2
 #define MS_MAX 3600000L    /* any timeout given */
 #define ARRAY_MAX 1000000L /* jobs in the array */
@@ -36,17 +38,7 @@ static void usage(FILE *to)
 /* Parse a whole number in [min, max] into *out. Returns 0, or -1 after printing why. */
 static int parse_long(long *out, const char *text, long min, long max, const char *what)
 {
-    char *end = NULL;
-    long value;
-
-    errno = 0;
-    value = strtol(text, &end, 10);
-    if (errno || end == text || *end || value < min || value > max) {
-        fprintf(stderr, "cohort-submit-keyed: bad %s '%s' (%ld to %ld)\n", what, text, min, max);
-        return -1;
-    }
-    *out = value;
-    return 0;
+    return tool_parse_long(out, text, min, max, what, "cohort-submit-keyed");
 }
 
 static int parse_options(struct options *opts, int argc, char **argv)
