@@ -86,8 +86,8 @@ static bool may_handle(struct sched *s, const uint8_t *peer, size_t peer_len, co
     return false;
 }
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
-                       size_t len, void *arg)
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
+                       const char *user_id, const uint8_t *data, size_t len, void *arg)
 {
     struct sched *s = arg;
     struct msg *m = NULL;

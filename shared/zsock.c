@@ -70,7 +70,9 @@ static void receive_one(struct zsock *zs)
         zmq_msg_t *payload = &frames[expected - 1];
         const uint8_t *peer = zs->is_router ? zmq_msg_data(&frames[0]) : NULL;
         size_t peer_len = zs->is_router ? zmq_msg_size(&frames[0]) : 0;
-        zs->on_message(zs, peer, peer_len, zmq_msg_data(payload), zmq_msg_size(payload), zs->arg);
+        const char *user_id = zmq_msg_gets(payload, "User-Id");
+        zs->on_message(zs, peer, peer_len, user_id, zmq_msg_data(payload),
+                       zmq_msg_size(payload), zs->arg);
     }
     for (size_t i = 0; i <= MAX_KEPT; i++)
         zmq_msg_close(&frames[i]);

@@ -9,11 +9,13 @@
 struct zsock;
 
 /* Called once per received message. For a ROUTER socket peer/peer_len is the routing id
- * frame; for a DEALER it is NULL/0. The frames are only valid during the call. Messages
- * that do not have exactly one payload frame (after the routing id) are dropped before
- * this is called. */
+ * frame; for a DEALER it is NULL/0. user_id is the User-Id the ZAP handler gave the
+ * sender's connection, or NULL when the socket authenticates nobody. The frames are only
+ * valid during the call. Messages that do not have exactly one payload frame (after the
+ * routing id) are dropped before this is called. */
 typedef void (*zsock_message_cb)(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                                 const uint8_t *data, size_t len, void *arg);
+                                 const char *user_id, const uint8_t *data, size_t len,
+                                 void *arg);
 
 /* Called once per loop turn, after the messages of that turn were handled and before the
  * loop blocks: the place to commit a transaction and send what waited for it. It is called

@@ -134,8 +134,8 @@ void agent_flush_results(struct agent *a, int64_t now)
 
 /* ---- the connection ---- */
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
-                       size_t len, void *arg);
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
+                       const char *user_id, const uint8_t *data, size_t len, void *arg);
 
 /* Open a DEALER to the scheduler and join it to the loop; the worker registers anew.
  * Returns 0, COHORT_EINVAL (bad endpoint) or COHORT_EINTERNAL, logged. */
@@ -454,8 +454,8 @@ static void note_dropped(struct agent *a, const char *why)
     a->drops_logged_at = now;
 }
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const uint8_t *data,
-                       size_t len, void *arg)
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
+                       const char *user_id, const uint8_t *data, size_t len, void *arg)
 {
     struct agent *a = arg;
     struct msg *m = NULL;

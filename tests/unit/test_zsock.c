@@ -66,7 +66,7 @@ static void dealer_send_number(struct pair *p, unsigned number)
 }
 
 static void on_router_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                              const uint8_t *data, size_t len, void *arg)
+                              const char *user_id, const uint8_t *data, size_t len, void *arg)
 {
     struct pair *p = arg;
 
@@ -107,7 +107,7 @@ static void on_router_turn(struct zsock *zs, void *arg)
 }
 
 static void on_dealer_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                              const uint8_t *data, size_t len, void *arg)
+                              const char *user_id, const uint8_t *data, size_t len, void *arg)
 {
     struct pair *p = arg;
     char expected[32];
