@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "authz.h"
 #include "capacity.h"
 #include "clock.h"
 #include "log.h"
@@ -104,6 +105,44 @@ static bool answer_resent(const struct request *req, const struct msg_submit *su
     return true;
 }
 
+/* Count the submission's jobs as pending for their users, unless that takes a user past
+ * max-pending-per-user: then req is refused and nothing stays counted. Specs may name
+ * several users (insecure mode). Returns true when the jobs were counted. */
+static bool reserve_pending(const struct request *req, const struct msg_submit *submit)
+{
+    struct user_pending *up = req->s->user_pending;
+    uint64_t cap = req->s->config.max_pending_per_user;
+    uint32_t added = 0;
+    bool ok = true;
+
+    for (; added < submit->n_specs; added++) {
+        const struct job_spec *spec = &submit->specs[added];
+        if (user_pending_add(up, spec->user, spec_job_count(spec)) < 0) {
+            fail_no_memory(req);
+            ok = false;
+            break;
+        }
+    }
+    for (uint32_t i = 0; ok && i < submit->n_specs; i++) {
+        const char *user = submit->specs[i].user;
+        uint64_t after = user_pending_count(up, user), asked = 0;
+        if (after <= cap)
+            continue;
+        for (uint32_t j = 0; j < submit->n_specs; j++)
+            if (strcmp(submit->specs[j].user, user) == 0)
+                asked += spec_job_count(&submit->specs[j]);
+        fail(req, COHORT_ETOOBIG,
+             "user %s has %llu pending jobs and asks for %llu more; the cap is %llu "
+             "(max-pending-per-user)",
+             user, (unsigned long long)(after - asked), (unsigned long long)asked,
+             (unsigned long long)cap);
+        ok = false;
+    }
+    for (uint32_t i = 0; !ok && i < added; i++)
+        user_pending_remove(up, submit->specs[i].user, spec_job_count(&submit->specs[i]));
+    return ok;
+}
+
 void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m)
 {
@@ -117,6 +156,9 @@ void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, str
     char why[256];
     int rc;
 
+    /* the jobs belong to the caller's key, whatever the request says */
+    for (uint32_t i = 0; i < submit->n_specs; i++)
+        submit->specs[i].user = authz_job_owner(&s->caller, submit->specs[i].user);
     if (!first_ids || !counts) {
         fail_no_memory(&req);
         goto done;
@@ -129,12 +171,17 @@ void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, str
         }
         total += spec_job_count(&submit->specs[i]);
     }
-    if (total > PROTO_MAX_ARRAY) {
-        fail(&req, COHORT_ETOOBIG, "%llu jobs in one submission; at most %u are allowed",
-             (unsigned long long)total, PROTO_MAX_ARRAY);
+    if (total > s->config.max_submit_jobs) {
+        fail(&req, COHORT_ETOOBIG,
+             "this submission has %llu jobs; the cap is %llu (max-submit-jobs)",
+             (unsigned long long)total, (unsigned long long)s->config.max_submit_jobs);
         goto done;
     }
+    /* a resent submission was counted when it was stored */
     if (keyed && answer_resent(&req, submit, first_ids, counts))
+        goto done;
+    /* counted before storing: a failure below undoes the turn, and the reload recounts */
+    if (!reserve_pending(&req, submit))
         goto done;
     for (uint32_t i = 0; i < submit->n_specs; i++) {
         const struct job_spec *spec = &submit->specs[i];
@@ -289,6 +336,7 @@ void client_on_logs(struct sched *s, const uint8_t *peer, size_t peer_len, struc
     struct msg_reply reply = {0};
     struct job_brief job;
     uint8_t *data = NULL;
+    char why[384];
     int rc;
 
     if (logs->stream != COHORT_STREAM_STDOUT && logs->stream != COHORT_STREAM_STDERR) {
@@ -297,6 +345,11 @@ void client_on_logs(struct sched *s, const uint8_t *peer, size_t peer_len, struc
     }
     if ((rc = store_job_brief(s->store, logs->job_id, &job)) == COHORT_ENOENT) {
         fail(&req, rc, "no job %llu", (unsigned long long)logs->job_id);
+        return;
+    }
+    if (rc == 0 && !authz_may_act_on_job(&s->caller, logs->job_id, job.user, "read its output", why,
+                                         sizeof why)) {
+        fail(&req, COHORT_EPERM, "%s", why);
         return;
     }
     /* output is stored when the job ends; before that there is nothing to show */
@@ -315,23 +368,53 @@ void client_on_logs(struct sched *s, const uint8_t *peer, size_t peer_len, struc
 
 /* ---- CANCEL, WAIT ---- */
 
+/* Whether the caller may act on job_id, by its owner (action ends "only alice or an admin
+ * may ..."). Returns 0 when it may (also when there is no such job: the action says so),
+ * COHORT_EPERM with why filled when it may not, COHORT_EIO when the job cannot be read. */
+static int check_owner(struct sched *s, uint64_t job_id, const char *action, char *why,
+                       size_t why_len)
+{
+    struct job_brief job;
+    int rc;
+
+    if (!authz_checks_owner(&s->caller))
+        return 0;
+    if ((rc = store_job_brief(s->store, job_id, &job)) < 0)
+        return rc == COHORT_ENOENT ? 0 : rc;
+    if (!authz_may_act_on_job(&s->caller, job_id, job.user, action, why, why_len))
+        return COHORT_EPERM;
+    return 0;
+}
+
+/* Each job is cancelled on its own: one the caller may not cancel reports COHORT_EPERM
+ * while the others proceed. A request for one job only is refused whole instead, so that
+ * the answer can say why. */
 void client_on_cancel(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m)
 {
     const struct msg_job_ids *cancel = &m->u.cancel;
     struct request req = {s, peer, peer_len, cancel->req_id, m->type};
     int32_t *codes = calloc(cancel->n_ids ? cancel->n_ids : 1, sizeof(*codes));
+    char why[384];
+    int rc;
 
     if (!codes) {
         fail_no_memory(&req);
         return;
     }
-    for (uint32_t i = 0; i < cancel->n_ids; i++)
-        if (lifecycle_cancel(s, cancel->ids[i], &codes[i]) < 0) {
-            fail(&req, COHORT_EIO, "cannot cancel job %llu: %s", (unsigned long long)cancel->ids[i],
-                 store_last_error(s->store));
+    for (uint32_t i = 0; i < cancel->n_ids; i++) {
+        unsigned long long id = cancel->ids[i];
+        if ((rc = check_owner(s, id, "cancel it", why, sizeof why)) == COHORT_EPERM) {
+            if (cancel->n_ids == 1) {
+                fail(&req, rc, "%s", why);
+                goto done;
+            }
+            codes[i] = rc;
+        } else if (rc < 0 || lifecycle_cancel(s, id, &codes[i]) < 0) {
+            fail(&req, COHORT_EIO, "cannot cancel job %llu: %s", id, store_last_error(s->store));
             goto done;
         }
+    }
     struct msg_reply reply = {0};
     reply.u.cancel.n = cancel->n_ids;
     reply.u.cancel.codes = codes;
@@ -376,6 +459,7 @@ void client_on_wait(struct sched *s, const uint8_t *peer, size_t peer_len, struc
     uint64_t *pending = calloc(wait->n_ids ? wait->n_ids : 1, sizeof(*pending));
     uint32_t n_pending = 0;
     struct job_brief job;
+    char why[384];
     int rc;
 
     if (!pending) {
@@ -389,6 +473,10 @@ void client_on_wait(struct sched *s, const uint8_t *peer, size_t peer_len, struc
             goto done;
         } else if (rc < 0) {
             fail(&req, rc, "cannot read job %llu: %s", id, store_last_error(s->store));
+            goto done;
+        }
+        if (!authz_may_act_on_job(&s->caller, id, job.user, "wait for it", why, sizeof why)) {
+            fail(&req, COHORT_EPERM, "%s", why);
             goto done;
         }
         if (!job_state_ended(job.state))

@@ -10,6 +10,10 @@
 #define RUN_ROOM_BYTES (64u << 10) /* outbox room a RUN needs besides its stdin */
 #define CANCEL_REASON "cancelled by user"
 
+/* a job brief holds "" for a name it cannot hold, and the pending counts count it as "" */
+_Static_assert(sizeof(((struct job_brief *)0)->user) == USER_PENDING_NAME_MAX + 1,
+               "job briefs and pending counts must agree on the longest user name");
+
 /* A job ended (or was cancelled): counts, waiters, and maybe room for others. */
 static void job_ended(struct sched *s, uint64_t job_id, uint8_t from, uint8_t to, int64_t now)
 {
@@ -28,8 +32,9 @@ static int undo_turn(struct sched *s, uint64_t job_id, const char *what)
     return COHORT_EIO;
 }
 
-/* A job that can never be sent to a worker ends failed instead of blocking the queue. */
-static int fail_unsendable(struct sched *s, uint64_t job_id, int64_t now)
+/* A pending job of user that can never be sent to a worker ends failed instead of blocking
+ * the queue. */
+static int fail_unsendable(struct sched *s, uint64_t job_id, const char *user, int64_t now)
 {
     struct run_end end = {.state = COHORT_JOB_FAILED,
                           .exit_code = -1,
@@ -40,6 +45,7 @@ static int fail_unsendable(struct sched *s, uint64_t job_id, int64_t now)
     if (rc < 0)
         return rc;
     job_ended(s, job_id, COHORT_JOB_PENDING, COHORT_JOB_FAILED, now);
+    user_pending_remove(s->user_pending, user, 1);
     return DISPATCH_DROPPED;
 }
 
@@ -88,7 +94,7 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
                  .env = info->env},
     };
     if (msg_encode(&item.payload, &run) < 0) {
-        rc = fail_unsendable(s, job_id, now);
+        rc = fail_unsendable(s, job_id, info->user, now);
         goto done;
     }
     if ((rc = store_job_dispatch(s->store, job_id, item.attempt, w->name, now)) < 0)
@@ -103,6 +109,7 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
         goto done;
     }
     stats_move(&s->stats, COHORT_JOB_PENDING, COHORT_JOB_RUNNING, now);
+    user_pending_remove(s->user_pending, info->user, 1);
     log_debug("job %llu attempt %u -> %s", (unsigned long long)job_id, item.attempt, w->name);
 done:
     buf_free(&item.payload);
@@ -222,7 +229,8 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
         return 0;
     }
     struct job_shape shape = {.priority = job.priority, .cpus = job.cpus, .mem = job.mem};
-    if (queue_add(s->queue, job_id, 1, &shape) < 0)
+    if (queue_add(s->queue, job_id, 1, &shape) < 0 ||
+        user_pending_add(s->user_pending, job.user, 1) < 0)
         return undo_turn(s, job_id, "cannot queue it again");
     stats_move(&s->stats, COHORT_JOB_RUNNING, COHORT_JOB_PENDING, now);
     log_info("job %llu: %s", (unsigned long long)job_id, job_reason);
@@ -248,6 +256,7 @@ int lifecycle_cancel(struct sched *s, uint64_t job_id, int32_t *code)
         struct job_shape shape = {.priority = job.priority, .cpus = job.cpus, .mem = job.mem};
         if (queue_remove(s->queue, job_id, &shape) < 0)
             return undo_turn(s, job_id, "is pending but not queued");
+        user_pending_remove(s->user_pending, job.user, 1);
     } else {
         /* its resources stay reserved until the worker reports the attempt's end */
         struct attempt *a = workers_attempt(s->workers, job_id);

@@ -10,7 +10,10 @@
 
 #include "cohort.h"
 #include "config.h"
+#include "enroll.h"
 #include "log.h"
+#include "parse.h"
+#include "proto.h"
 #include "scheduler.h"
 #include "statedir.h"
 
@@ -25,6 +28,11 @@ struct settings {
     uint32_t lease_ms;
     bool sync_full; /* PRAGMA synchronous = FULL rather than NORMAL */
     int log_level;
+    uint64_t max_submit_jobs;      /* jobs one submission may create */
+    uint64_t max_pending_per_user; /* pending jobs one user may have */
+    bool insecure;                 /* plaintext, no ZAP */
+    uint32_t handshake_ms;         /* time a connection has for its handshake */
+    int command_index; /* argv index of a key subcommand (enroll...); 0 = run the daemon */
 };
 
 static const struct option long_options[] = {
@@ -35,6 +43,10 @@ static const struct option long_options[] = {
     {"lease", required_argument, NULL, 'L'},
     {"sync", required_argument, NULL, 'S'},
     {"log-level", required_argument, NULL, 'v'},
+    {"max-submit-jobs", required_argument, NULL, 'J'},
+    {"max-pending-per-user", required_argument, NULL, 'P'},
+    {"insecure", no_argument, NULL, 'I'},
+    {"handshake-timeout", required_argument, NULL, 'T'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -44,7 +56,8 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: cohort-scheduler [OPTIONS]\n"
-            "Run the Cohort scheduler in the foreground.\n\n"
+            "       cohort-scheduler [--state-dir DIR | --config FILE] COMMAND [ARGS]\n"
+            "Run the Cohort scheduler in the foreground, or manage the keys it admits.\n\n"
             "  --config FILE       read settings from an INI file (keys: the long flags)\n"
             "  --listen ENDPOINT   ZeroMQ endpoint to bind (default tcp://127.0.0.1:7700;\n"
             "                      a port of * picks a free one)\n"
@@ -57,8 +70,17 @@ static void usage(FILE *out)
             "                      scheduler; a power loss may undo the last ones) or full\n"
             "                      (commits also survive a power loss; slower submits)\n"
             "  --log-level LEVEL   debug, info, warn or error (default info)\n"
+            "  --max-submit-jobs N jobs one submission may create (default 1000000)\n"
+            "  --max-pending-per-user N\n"
+            "                      pending jobs one user may have (default 1000000)\n"
+            "  --insecure          no encryption, no authentication: anyone who can reach\n"
+            "                      the endpoint may do anything (tests, trusted machines)\n"
+            "  --handshake-timeout SECS\n"
+            "                      drop a connection not through its handshake by then\n"
+            "                      (default 5)\n"
             "  --help              show this help\n"
-            "  --version           show the version\n");
+            "  --version           show the version\n\n");
+    enroll_usage(out);
 }
 
 /* Seconds (fractions allowed) into milliseconds, at least 1 ms. */
@@ -91,8 +113,19 @@ static int apply(struct settings *set, const char *key, const char *value, char 
         *text_slot = copy;
         return 0;
     }
-    if (strcmp(key, "heartbeat") == 0 || strcmp(key, "lease") == 0) {
-        uint32_t *slot = key[0] == 'h' ? &set->heartbeat_ms : &set->lease_ms;
+    if (strcmp(key, "insecure") == 0) {
+        if (!value || strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
+            set->insecure = !value || value[0] == 't'; /* no value: the flag */
+            return 0;
+        }
+        snprintf(why, why_len, "insecure must be true or false, not '%s'", value);
+        return COHORT_EINVAL;
+    }
+    if (strcmp(key, "heartbeat") == 0 || strcmp(key, "lease") == 0 ||
+        strcmp(key, "handshake-timeout") == 0) {
+        uint32_t *slot = strcmp(key, "heartbeat") == 0 ? &set->heartbeat_ms
+                         : strcmp(key, "lease") == 0   ? &set->lease_ms
+                                                       : &set->handshake_ms;
         if (parse_seconds(slot, value) == 0)
             return 0;
         snprintf(why, why_len, "%s must be a number of seconds in (0, %.0f], not '%s'", key,
@@ -105,6 +138,18 @@ static int apply(struct settings *set, const char *key, const char *value, char 
             return 0;
         }
         snprintf(why, why_len, "sync must be normal or full, not '%s'", value);
+        return COHORT_EINVAL;
+    }
+    if (strcmp(key, "max-submit-jobs") == 0 || strcmp(key, "max-pending-per-user") == 0) {
+        bool per_submission = strcmp(key, "max-submit-jobs") == 0;
+        int64_t most = per_submission ? PROTO_MAX_ARRAY : INT64_MAX, number;
+        if (parse_int(&number, value, 1, most) == 0) {
+            *(per_submission ? &set->max_submit_jobs : &set->max_pending_per_user) =
+                (uint64_t)number;
+            return 0;
+        }
+        snprintf(why, why_len, "%s must be a whole number from 1 to %lld, not '%s'", key,
+                 (long long)most, value);
         return COHORT_EINVAL;
     }
     if (strcmp(key, "log-level") == 0) {
@@ -164,9 +209,10 @@ static int read_settings(struct settings *set, int argc, char **argv)
     char why[512];
     int opt;
 
-    /* first pass: only --config, --help and --version, so that flags override the file */
+    /* first pass: only --config, --help and --version, so that flags override the file;
+     * "+": stop at the first word that is not a flag (a subcommand's own flags follow it) */
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
         if (opt == 'h') {
             usage(stdout);
             return 1;
@@ -184,16 +230,17 @@ static int read_settings(struct settings *set, int argc, char **argv)
             return EXIT_USAGE;
         }
     }
-    if (optind < argc) {
+    if (optind < argc && !enroll_is_command(argv[optind])) {
         fprintf(stderr, "cohort-scheduler: unexpected argument '%s'\n", argv[optind]);
         return EXIT_USAGE;
     }
+    set->command_index = optind < argc ? optind : 0;
     if (config_path && config_load(config_path, on_config_key, set, why, sizeof why) < 0) {
         fprintf(stderr, "cohort-scheduler: %s\n", why);
         return EXIT_USAGE;
     }
     optind = 1;
-    while ((opt = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "+", long_options, NULL)) != -1) {
         const char *name = NULL;
         for (const struct option *o = long_options; o->name; o++)
             if (o->val == opt)
@@ -221,7 +268,12 @@ static int read_settings(struct settings *set, int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-    struct settings set = {.heartbeat_ms = 1000, .lease_ms = 60000, .log_level = LOG_INFO};
+    struct settings set = {.heartbeat_ms = 1000,
+                           .lease_ms = 60000,
+                           .handshake_ms = 5000,
+                           .log_level = LOG_INFO,
+                           .max_submit_jobs = SCHED_DEFAULT_MAX_SUBMIT_JOBS,
+                           .max_pending_per_user = SCHED_DEFAULT_MAX_PENDING_PER_USER};
     struct sched *s = NULL;
     char err[1024];
     int status = EXIT_FAILURE, lock_fd = -1;
@@ -231,6 +283,10 @@ int main(int argc, char **argv)
     int rc = read_settings(&set, argc, argv);
     if (rc != 0) {
         status = rc == 1 ? EXIT_SUCCESS : EXIT_USAGE;
+        goto done;
+    }
+    if (set.command_index) {
+        status = enroll_run(set.state_dir, argc - set.command_index, argv + set.command_index);
         goto done;
     }
     log_setup("cohort-scheduler", set.log_level);
@@ -243,7 +299,11 @@ int main(int argc, char **argv)
                                   .state_dir = set.state_dir,
                                   .heartbeat_ms = set.heartbeat_ms,
                                   .lease_ms = set.lease_ms,
-                                  .sync_full = set.sync_full};
+                                  .sync_full = set.sync_full,
+                                  .max_submit_jobs = set.max_submit_jobs,
+                                  .max_pending_per_user = set.max_pending_per_user,
+                                  .insecure = set.insecure,
+                                  .handshake_ms = set.handshake_ms};
     if (sched_create(&s, &config, err, sizeof err) < 0) {
         fprintf(stderr, "cohort-scheduler: %s\n", err);
         goto done;

@@ -1,6 +1,7 @@
 /* sched.c — the scheduler daemon: its socket, the message table, turns and group commit. */
 #include "sched_int.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,10 +9,13 @@
 #include <unistd.h>
 #include <zmq.h>
 
+#include "authz.h"
 #include "clock.h"
 #include "dispatch.h"
 #include "log.h"
+#include "server_key.h"
 #include "statedir.h"
+#include "zap.h"
 #include "zsock.h"
 
 #define SOCKET_HWM 100000      /* messages queued per peer before sends fail */
@@ -86,15 +90,46 @@ static bool may_handle(struct sched *s, const uint8_t *peer, size_t peer_len, co
     return false;
 }
 
+/* Say that messages came from connections whose User-Id is not ROLE:NAME (a ZAP handler
+ * that does not match this scheduler), without letting a flood of them flood the log. */
+static void note_bad_identity(struct sched *s, const char *user_id)
+{
+    uint64_t count;
+
+    if (!log_limit_due(&s->identity_log, clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &count))
+        return;
+    log_warn("dropped %llu message(s) of senders not known as ROLE:NAME, the last of '%.64s'",
+             (unsigned long long)count, user_id);
+}
+
+/* The caller's role may not send m (why says so): a client request is answered with
+ * COHORT_EPERM, a registration is logged, other worker messages are dropped. */
+static void refuse(struct sched *s, const uint8_t *peer, size_t peer_len, const struct msg *m,
+                   enum sender from, const char *why)
+{
+    if (from == FROM_CLIENT)
+        /* every client request starts with its req_id (a common initial sequence) */
+        send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EPERM, why);
+    else if (m->type == MSG_REGISTER)
+        worker_refuse(s, m->u.reg.name, why);
+    else
+        log_debug("dropped a %s message of %s key %s: %s", msg_type_name(m->type),
+                  role_name(s->caller.role), s->caller.name, why);
+}
+
 static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
                        const char *user_id, const uint8_t *data, size_t len, void *arg)
 {
     struct sched *s = arg;
     struct msg *m = NULL;
     const struct handler *h = NULL;
-    char why[128];
+    char why[320];
     int rc;
 
+    if (identity_parse(user_id, &s->caller) < 0) {
+        note_bad_identity(s, user_id);
+        return;
+    }
     if ((rc = msg_decode_v2(&m, data, len, why, sizeof why)) < 0) {
         note_malformed(s, len);
         client_on_malformed(s, peer, peer_len, data, len, rc, why);
@@ -104,6 +139,10 @@ static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
         h = &handlers[m->type];
     if (!h || !h->fn) {
         log_debug("dropped an unexpected %s message", msg_type_name(m->type));
+        goto done;
+    }
+    if (!authz_may_send(&s->caller, m->type, why, sizeof why)) {
+        refuse(s, peer, peer_len, m, h->from, why);
         goto done;
     }
     if (!may_handle(s, peer, peer_len, m, h->from))
@@ -391,6 +430,12 @@ static void on_lease_timer(uv_timer_t *timer)
 
 /* ---- state from the database ---- */
 
+static int load_user_pending(void *arg, const char *user, uint64_t pending)
+{
+    struct sched *s = arg;
+    return user_pending_add(s->user_pending, user, pending);
+}
+
 static int load_pending_job(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus,
                             uint64_t mem)
 {
@@ -449,9 +494,11 @@ int sched_reload(struct sched *s)
     int rc;
 
     queue_clear(s->queue);
+    user_pending_clear(s->user_pending);
     workers_detach_all(s->workers);
     if ((rc = store_load_workers(s->store, load_worker, s)) < 0 ||
         (rc = store_load_pending(s->store, load_pending_job, s)) < 0 ||
+        (rc = store_count_pending_by_user(s->store, load_user_pending, s)) < 0 ||
         (rc = store_load_running(s->store, load_running_attempt, s)) < 0 ||
         (rc = store_count_states(s->store, counts)) < 0)
         return rc;
@@ -461,12 +508,27 @@ int sched_reload(struct sched *s)
 
 /* ---- life ---- */
 
+/* Load (or make) the server key, start the ZAP handler and make the ROUTER a CURVE server:
+ * all before it binds, so that no peer ever meets it unchecked. */
+static int secure_router(struct sched *s, char *err, size_t err_len)
+{
+    struct key_pair server;
+    int rc;
+
+    if ((rc = server_key_load_or_create(&server, s->config.state_dir, err, err_len)) == 0 &&
+        (rc = zap_start(&s->zap, s->zmq_context, s->config.state_dir, err, err_len)) == 0)
+        rc = zap_secure_socket(s->router, server.secret_key, err, err_len);
+    explicit_bzero(&server, sizeof server);
+    return rc;
+}
+
 static int open_socket(struct sched *s, char *err, size_t err_len)
 {
-    int one = 1, zero = 0, hwm = SOCKET_HWM;
+    int one = 1, zero = 0, hwm = SOCKET_HWM, handshake_ms = (int)s->config.handshake_ms;
     int64_t max_msg = PROTO_MAX_MSG;
     char endpoint[256];
     size_t endpoint_len = sizeof endpoint;
+    int rc;
 
     if (!(s->zmq_context = zmq_ctx_new()) || !(s->router = zmq_socket(s->zmq_context, ZMQ_ROUTER)))
         goto fail;
@@ -474,8 +536,11 @@ static int open_socket(struct sched *s, char *err, size_t err_len)
         zmq_setsockopt(s->router, ZMQ_MAXMSGSIZE, &max_msg, sizeof max_msg) < 0 ||
         zmq_setsockopt(s->router, ZMQ_LINGER, &zero, sizeof zero) < 0 ||
         zmq_setsockopt(s->router, ZMQ_SNDHWM, &hwm, sizeof hwm) < 0 ||
-        zmq_setsockopt(s->router, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0)
+        zmq_setsockopt(s->router, ZMQ_RCVHWM, &hwm, sizeof hwm) < 0 ||
+        zmq_setsockopt(s->router, ZMQ_HANDSHAKE_IVL, &handshake_ms, sizeof handshake_ms) < 0)
         goto fail;
+    if (!s->config.insecure && (rc = secure_router(s, err, err_len)) < 0)
+        return rc;
     if (zmq_bind(s->router, s->config.listen) < 0) {
         snprintf(err, err_len, "cannot listen on %s: %s", s->config.listen,
                  zmq_strerror(zmq_errno()));
@@ -488,6 +553,10 @@ static int open_socket(struct sched *s, char *err, size_t err_len)
         return COHORT_EIO;
     endpoint[strlen(endpoint) - 1] = '\0';
     log_info("listening on %s", endpoint);
+    if (s->config.insecure)
+        log_warn("--insecure: no encryption or authentication; anyone who can reach %s can run "
+                 "commands as any user",
+                 endpoint);
     return 0;
 fail:
     snprintf(err, err_len, "cannot set up the socket: %s", zmq_strerror(zmq_errno()));
@@ -570,7 +639,7 @@ int sched_create(struct sched **out, const struct sched_config *config, char *er
     }
     int64_t opened_mono = clock_mono_ms(); /* opening includes the integrity check */
     snprintf(err, err_len, "out of memory");
-    if ((rc = queue_create(&s->queue)) < 0 ||
+    if ((rc = queue_create(&s->queue)) < 0 || (rc = user_pending_create(&s->user_pending)) < 0 ||
         (rc = workers_create(&s->workers, SCHED_MAX_WORKERS)) < 0 ||
         (rc = outbox_create(&s->outbox, SCHED_MAX_OUTBOX_ITEMS, SCHED_MAX_OUTBOX_BYTES)) < 0 ||
         (rc = waiters_create(&s->waiters, &s->loop, SCHED_MAX_WAITERS, SCHED_MAX_WAIT_IDS,
@@ -619,8 +688,10 @@ void sched_destroy(struct sched *s)
     uv_loop_close(&s->loop);
     if (s->router)
         zmq_close(s->router);
-    if (s->zmq_context)
-        zmq_ctx_term(s->zmq_context);
+    /* terminating also ends the ZAP thread's receive; a signal may interrupt it */
+    while (s->zmq_context && zmq_ctx_term(s->zmq_context) < 0 && zmq_errno() == EINTR)
+        continue;
+    zap_stop(s->zap);
     if (s->stopping) {
         statedir_remove(s->config.state_dir, "endpoint");
         statedir_remove(s->config.state_dir, "scheduler.pid");
@@ -628,6 +699,7 @@ void sched_destroy(struct sched *s)
     outbox_destroy(s->outbox);
     workers_destroy(s->workers);
     queue_destroy(s->queue);
+    user_pending_destroy(s->user_pending);
     store_close(s->store);
     free(s);
 }

@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "identity.h"
 #include "log.h"
 #include "outbox.h"
 #include "proto.h"
@@ -15,6 +16,7 @@
 #include "scheduler.h"
 #include "stats.h"
 #include "store.h"
+#include "user_pending.h"
 #include "waiters.h"
 #include "workers.h"
 
@@ -32,11 +34,13 @@ struct sched {
     void *zmq_context;
     void *router;        /* the one ROUTER socket for workers and clients */
     struct zsock *zsock; /* router joined to the loop */
+    struct zap *zap;     /* the ZAP handler's thread; NULL when insecure */
     struct store *store;
-    struct queue *queue;     /* pending jobs */
-    struct workers *workers; /* workers and the attempts they run */
-    struct waiters *waiters; /* blocked WAIT requests */
-    struct outbox *outbox;   /* messages waiting for the commit */
+    struct queue *queue;               /* pending jobs */
+    struct user_pending *user_pending; /* how many of them each user has */
+    struct workers *workers;           /* workers and the attempts they run */
+    struct waiters *waiters;           /* blocked WAIT requests */
+    struct outbox *outbox;             /* messages waiting for the commit */
     struct job_stats stats;
     uv_timer_t lease_timer; /* every heartbeat: suspicion and lease expiry */
     uv_timer_t kick_timer;  /* one more turn soon, when work is left over */
@@ -48,6 +52,9 @@ struct sched {
     int64_t reload_failed_at;       /* monotonic ms of the last failed reload; 0 when loaded */
     int64_t store_retry_mono;       /* after a failed turn: no dispatch or reload before this */
     struct log_limit malformed_log; /* saying that malformed messages were dropped */
+    struct log_limit identity_log;  /* saying that messages of unreadable senders were dropped */
+    struct log_limit refused_log;   /* saying that workers were refused */
+    struct identity caller;         /* who sent the message being handled */
     bool handles_started;           /* the timers and signal handles above are open */
     bool stopping;                  /* a signal asked us to stop */
 };
@@ -108,6 +115,11 @@ int lifecycle_cancel(struct sched *s, uint64_t job_id, int32_t *code);
 /* The worker is gone (lease over): disconnect it and requeue its attempts, charging their
  * retries. */
 void worker_lost(struct sched *s, struct worker *w, const char *cause);
+
+/* Refuse to register worker name for the key that sent the message being handled (why:
+ * one sentence): logged as a warning naming the key, at most once per
+ * LOG_REPEAT_INTERVAL_MS for all refusals. Nothing else is done: the peer stays unknown. */
+void worker_refuse(struct sched *s, const char *name, const char *why);
 
 /* Handlers of worker messages; w is the sender (NULL only for REGISTER). */
 void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,

@@ -8,12 +8,20 @@
 
 struct sched;
 
+#define SCHED_DEFAULT_MAX_SUBMIT_JOBS 1000000u      /* max-submit-jobs */
+#define SCHED_DEFAULT_MAX_PENDING_PER_USER 1000000u /* max-pending-per-user */
+
 struct sched_config {
     const char *listen;    /* ZeroMQ endpoint to bind; a port of "*" picks a free one */
     const char *state_dir; /* exists; holds cohort.db, endpoint, scheduler.pid */
     uint32_t heartbeat_ms; /* how often workers beat */
     uint32_t lease_ms;     /* silence after which a worker's jobs are requeued */
     bool sync_full;        /* commits synced to survive a power loss (PRAGMA synchronous) */
+    bool insecure;         /* plaintext and no ZAP: every peer may do anything */
+    uint32_t handshake_ms; /* a connection not through its handshake by then is dropped */
+
+    uint64_t max_submit_jobs;      /* jobs one SUBMIT may create; 1..PROTO_MAX_ARRAY */
+    uint64_t max_pending_per_user; /* pending jobs one user may have; >= 1 */
 };
 
 /* Open the database, load the state, bind the socket and write STATE_DIR/endpoint. The

@@ -56,13 +56,14 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_OUTPUT_GET] = "SELECT data, truncated FROM outputs WHERE job_id = ?1 AND stream = ?2",
     [STMT_JOB_GET] = "SELECT " JOB_COLUMNS JOB_FROM "WHERE jobs.id = ?1",
     [STMT_JOB_GET_STDIN] = "SELECT " JOB_COLUMNS ", specs.stdin" JOB_FROM "WHERE jobs.id = ?1",
-    [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit, losses "
-                       "FROM jobs WHERE id = ?1",
+    [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit, losses, "
+                       "user FROM jobs WHERE id = ?1",
     [STMT_ATTEMPTS_GET] = "SELECT attempt, worker, state, exit_code, signal, reason, "
                           "started_at, finished_at, cpu_time_ms FROM attempts "
                           "WHERE job_id = ?1 ORDER BY attempt",
     [STMT_COUNT_STATES] = "SELECT state, count(*) FROM jobs GROUP BY state",
     [STMT_LOAD_PENDING] = "SELECT id, priority, cpus, mem FROM jobs WHERE state = 0 ORDER BY id",
+    [STMT_COUNT_PENDING_BY_USER] = "SELECT user, count(*) FROM jobs WHERE state = 0 GROUP BY user",
     [STMT_LOAD_RUNNING] = "SELECT a.job_id, a.attempt, a.worker, j.cpus, j.mem, j.state "
                           "FROM attempts AS a JOIN jobs AS j ON j.id = a.job_id "
                           "WHERE a.state = 1 AND a.attempt = j.attempts ORDER BY a.job_id",

@@ -46,6 +46,7 @@ struct job_brief {
     uint32_t retries; /* as submitted */
     uint32_t time_limit;
     uint32_t losses; /* attempts lost to worker failures, each of which cost a retry */
+    char user[256];  /* who owns it; "" when the name is longer than 255 bytes */
 };
 
 /* How a job or one attempt of it ended. */
@@ -181,6 +182,12 @@ int store_output_get(struct store *st, uint64_t job_id, uint8_t stream, uint8_t 
 
 /* counts[state] = number of jobs in each state. */
 int store_count_states(struct store *st, uint64_t counts[COHORT_JOB_STATE_COUNT]);
+
+/* Call on_user once for every user with pending jobs, with their number; a negative return
+ * stops the walk and is returned. */
+int store_count_pending_by_user(struct store *st,
+                                int (*on_user)(void *arg, const char *user, uint64_t pending),
+                                void *arg);
 
 /* Call on_job for every pending job in id order; a negative return stops the walk and is
  * returned. */

@@ -428,6 +428,19 @@ done:
     return rc;
 }
 
+/* Copy column col into dst, or "" when it does not fit: never a truncated name. */
+static void copy_short_text(char *dst, size_t dst_len, sqlite3_stmt *stmt, int col)
+{
+    const unsigned char *text = sqlite3_column_text(stmt, col);
+    size_t len = (size_t)sqlite3_column_bytes(stmt, col);
+
+    if (!text || len >= dst_len)
+        len = 0;
+    else
+        memcpy(dst, text, len);
+    dst[len] = '\0';
+}
+
 int store_job_brief(struct store *st, uint64_t job_id, struct job_brief *out)
 {
     sqlite3_stmt *stmt = store_stmt(st, STMT_JOB_BRIEF);
@@ -444,6 +457,7 @@ int store_job_brief(struct store *st, uint64_t job_id, struct job_brief *out)
         out->retries = (uint32_t)sqlite3_column_int64(stmt, 5);
         out->time_limit = (uint32_t)sqlite3_column_int64(stmt, 6);
         out->losses = (uint32_t)sqlite3_column_int64(stmt, 7);
+        copy_short_text(out->user, sizeof out->user, stmt, 8);
         break;
     case SQLITE_DONE:
         rc = COHORT_ENOENT;
@@ -601,6 +615,23 @@ int store_count_states(struct store *st, uint64_t counts[COHORT_JOB_STATE_COUNT]
     }
     if (step != SQLITE_DONE)
         rc = store_fail(st, "cannot count jobs");
+    sqlite3_reset(stmt);
+    return rc;
+}
+
+int store_count_pending_by_user(struct store *st,
+                                int (*on_user)(void *arg, const char *user, uint64_t pending),
+                                void *arg)
+{
+    sqlite3_stmt *stmt = store_stmt(st, STMT_COUNT_PENDING_BY_USER);
+    int step, rc = 0;
+
+    while (rc == 0 && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        const char *user = (const char *)sqlite3_column_text(stmt, 0);
+        rc = on_user(arg, user ? user : "", (uint64_t)sqlite3_column_int64(stmt, 1));
+    }
+    if (rc == 0 && step != SQLITE_DONE)
+        rc = store_fail(st, "cannot count pending jobs by user");
     sqlite3_reset(stmt);
     return rc;
 }

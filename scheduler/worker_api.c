@@ -1,6 +1,7 @@
 /* worker_api.c — messages from workers: registration, heartbeats, job starts and results. */
 #include <string.h>
 
+#include "authz.h"
 #include "clock.h"
 #include "hmap.h"
 #include "log.h"
@@ -112,6 +113,15 @@ static void reconcile(struct sched *s, struct worker *w, const struct msg_regist
     hmap_free(&listed);
 }
 
+void worker_refuse(struct sched *s, const char *name, const char *why)
+{
+    uint64_t count;
+
+    if (log_limit_due(&s->refused_log, clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &count))
+        log_warn("refused %llu worker registration(s), the last of %.255s by %s key %s: %s",
+                 (unsigned long long)count, name, role_name(s->caller.role), s->caller.name, why);
+}
+
 void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
                         struct worker *sender, const struct msg *m)
 {
@@ -122,6 +132,10 @@ void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
 
     if (!valid_registration(reg, why, sizeof why)) {
         log_warn("refused a worker registration: %s", why);
+        return;
+    }
+    if (!authz_may_register_as(&s->caller, reg->name, why, sizeof why)) {
+        worker_refuse(s, reg->name, why);
         return;
     }
     if (!w && (rc = workers_add(s->workers, &w, reg->name, reg->cpus, reg->mem, NULL, 0)) < 0) {

@@ -21,11 +21,12 @@
 
 struct decoder {
     struct mp_reader in;
-    uint8_t *arena;    /* the message's allocation; NULL while measuring */
-    size_t arena_size; /* bytes in arena */
-    size_t arena_used; /* bytes handed out so far (or that would have been) */
-    bool overflow;     /* the fill pass asked for more than the measure pass: a bug */
-    char why[128];     /* the first failure in words; "" until one */
+    uint8_t *arena;        /* the message's allocation; NULL while measuring */
+    size_t arena_size;     /* bytes in arena */
+    size_t arena_used;     /* bytes handed out so far (or that would have been) */
+    bool overflow;         /* the fill pass asked for more than the measure pass: a bug */
+    uint64_t string_bytes; /* bytes of the strings read so far (for caps on a list's total) */
+    char why[128];         /* the first failure in words; "" until one */
 };
 
 static int decode_field(struct decoder *d, uint8_t *base, const struct field *f);
@@ -38,6 +39,7 @@ static void decoder_start(struct decoder *d, const void *frame, size_t len, void
     d->arena_size = arena_size;
     d->arena_used = sizeof(struct msg); /* the struct itself comes first */
     d->overflow = false;
+    d->string_bytes = 0;
     d->why[0] = '\0';
 }
 
@@ -128,6 +130,7 @@ static int decode_str(struct decoder *d, const char **at, uint32_t cap)
 
     if (mp_read_str(&d->in, &data, &len, cap) < 0)
         return COHORT_EPROTO;
+    d->string_bytes += len;
     if ((copy = arena_take(d, (size_t)len + 1, 1))) {
         memcpy(copy, data, len);
         copy[len] = '\0';
@@ -143,8 +146,11 @@ static int decode_bin(struct decoder *d, uint8_t *base, const struct field *f)
     uint32_t len;
     uint8_t *copy = NULL;
 
-    if (mp_read_bin(&d->in, &data, &len, (uint32_t)f->max) < 0)
+    if (mp_read_bin(&d->in, &data, &len, UINT32_MAX) < 0)
         return COHORT_EPROTO;
+    if (len > f->max)
+        return refuse(d, "field '%s' is %u bytes; the cap is %llu", f->name ? f->name : "?", len,
+                      (unsigned long long)f->max);
     if (len && (copy = arena_take(d, len, 1)))
         memcpy(copy, data, len);
     *(const uint8_t **)(base + f->offset) = copy;
@@ -202,13 +208,18 @@ static int decode_list(struct decoder *d, uint8_t *base, const struct field *f)
     const struct shape *shape = f->shape;
     _Alignas(8) uint8_t scratch[SHAPE_MAX_ELEMENT];
     uint8_t *elements = NULL;
+    uint64_t string_bytes_before = d->string_bytes;
     uint32_t count;
     int rc;
 
-    rc = f->kind == FIELD_MAP ? mp_read_map(&d->in, &count, (uint32_t)f->max)
-                              : mp_read_array(&d->in, &count, (uint32_t)f->max);
+    /* any count the bytes allow is read, so that one past the cap can be told apart */
+    rc = f->kind == FIELD_MAP ? mp_read_map(&d->in, &count, UINT32_MAX)
+                              : mp_read_array(&d->in, &count, UINT32_MAX);
     if (rc < 0)
         return COHORT_EPROTO; /* worded by decode_field */
+    if (count > f->max)
+        return refuse(d, "field '%s' has %u entries; the cap is %llu", f->name ? f->name : "?",
+                      count, (unsigned long long)f->max);
     if (count < f->min)
         return refuse(d, "field '%s' has %u entries; it needs at least %lld",
                       f->name ? f->name : "?", count, (long long)f->min);
@@ -221,6 +232,10 @@ static int decode_list(struct decoder *d, uint8_t *base, const struct field *f)
         if ((rc = decode_element(d, at, shape)) < 0)
             return rc;
     }
+    if (f->max_bytes && d->string_bytes - string_bytes_before > f->max_bytes)
+        return refuse(d, "field '%s' is %llu bytes; the cap is %llu", f->name ? f->name : "?",
+                      (unsigned long long)(d->string_bytes - string_bytes_before),
+                      (unsigned long long)f->max_bytes);
     *(void **)(base + f->offset) = elements;
     *(uint32_t *)(base + f->count_offset) = count;
     return 0;

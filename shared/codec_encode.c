@@ -116,6 +116,16 @@ static int encode_element(struct encoder *e, const uint8_t *at, const struct sha
     return encode_struct(e, at, shape);
 }
 
+/* Bytes of n strings together (NULL counts as ""). */
+static uint64_t strings_bytes(const char *const *strings, uint32_t n)
+{
+    uint64_t total = 0;
+
+    for (uint32_t i = 0; i < n; i++)
+        total += strings[i] ? strlen(strings[i]) : 0;
+    return total;
+}
+
 /* A list as a msgpack array, or a map of flat pairs. */
 static int encode_list(struct encoder *e, const uint8_t *base, const struct field *f)
 {
@@ -128,6 +138,8 @@ static int encode_list(struct encoder *e, const uint8_t *base, const struct fiel
         return COHORT_ETOOBIG;
     if (count < f->min)
         return COHORT_EINVAL;
+    if (f->max_bytes && strings_bytes((const char *const *)elements, count) > f->max_bytes)
+        return COHORT_ETOOBIG;
     if (f->kind == FIELD_MAP)
         msgpack_pack_map(&e->packer, count);
     else

@@ -34,6 +34,8 @@
 #define PROTO_MAX_MSG (32u << 20)        /* one frame; also ZMQ_MAXMSGSIZE */
 #define PROTO_MAX_STR (64u << 10)        /* one string field */
 #define PROTO_MAX_ARGS 4096u             /* argv entries of a job */
+/* bytes of a job's argv strings together (their NULs not counted) */
+#define PROTO_MAX_COMMAND_BYTES (256u << 10)
 #define PROTO_MAX_ENV 1024u              /* env entries of a job */
 #define PROTO_MAX_LABELS 64u             /* labels of a worker */
 #define PROTO_MAX_STDIN (4u << 20)       /* stdin bytes of a job */

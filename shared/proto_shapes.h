@@ -39,6 +39,7 @@ struct field {
     uint16_t offset2;          /* FIELD_ID_RANGES: of the uint32_t * counts */
     int64_t min;               /* integers: smallest value; lists: fewest elements */
     uint64_t max;              /* integers: largest value; lists, maps, bins: most elements/bytes */
+    uint64_t max_bytes;        /* FIELD_LIST of strings: most bytes in all of them; 0 = no cap */
     const struct shape *shape; /* elements of a list or map, or the inline struct */
     const char *name;          /* the C member, for the decoder's reasons ("cpus") */
 };

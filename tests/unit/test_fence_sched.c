@@ -38,10 +38,12 @@ static int setup(void **state)
     assert_int_equal(uv_loop_init(&s->loop), 0);
     assert_int_equal(store_open(&s->store, path, err, sizeof err), 0);
     assert_int_equal(queue_create(&s->queue), 0);
+    assert_int_equal(user_pending_create(&s->user_pending), 0);
     assert_int_equal(workers_create(&s->workers, 16), 0);
     assert_int_equal(outbox_create(&s->outbox, 1000, 1u << 24), 0);
     assert_int_equal(waiters_create(&s->waiters, &s->loop, 10, 100, client_wait_ready, s), 0);
     stats_init(&s->stats, counts);
+    assert_int_equal(identity_parse(NULL, &s->caller), 0); /* as on an insecure socket */
     *state = f;
     return 0;
 }
@@ -63,6 +65,7 @@ static int teardown(void **state)
     outbox_destroy(s->outbox);
     workers_destroy(s->workers);
     queue_destroy(s->queue);
+    user_pending_destroy(s->user_pending);
     store_close(s->store);
     snprintf(command, sizeof command, "rm -rf '%s'", f->dir);
     assert_int_equal(system(command), 0);
