@@ -86,10 +86,11 @@ static bool find_key(const char *text, const char *name, key_text out)
     for (const char *line = text; line && *line; line = strchr(line, '\n'), line += !!line) {
         char field[32] = "", value[64] = "";
         if (name) {
-            if (sscanf(line, " %31[a-z-] = %63[^ \t\r\n#]", field, value) != 2 ||
+            /* Z85 keys may hold '#' and '=': a key ends at white space only */
+            if (sscanf(line, " %31[a-z-] = %63[^ \t\r\n]", field, value) != 2 ||
                 strcmp(field, name) != 0)
                 continue;
-        } else if (sscanf(line, " %63[^ \t\r\n#=]", value) != 1) {
+        } else if (sscanf(line, " %63[^ \t\r\n]", value) != 1) {
             continue;
         }
         if (key_valid(value)) {

@@ -45,9 +45,19 @@ cohort_client_t *cli_client(struct cli *cli)
 
     if (cli->client)
         return cli->client;
-    if (cohort_client_connect(&cli->client, cli->endpoint, cli->timeout_ms, &err) < 0)
+    if (cohort_client_connect(&cli->client, cli->endpoint, cli->timeout_ms, &err) < 0) {
         cli_fail_error(&err);
-    else if (cli->timeout_ms) /* else the library's default: six times its default timeout */
+        return NULL;
+    }
+    if ((cli->key_file || cli->server_key || cli->insecure) &&
+        cohort_client_set_keys(cli->client, cli->key_file, cli->server_key, cli->insecure, &err) <
+            0) {
+        cli_fail_error(&err);
+        cohort_client_close(cli->client);
+        cli->client = NULL;
+        return NULL;
+    }
+    if (cli->timeout_ms) /* else the library's default: six times its default timeout */
         cohort_client_set_retry(cli->client, 0, CLI_SUBMIT_TIMEOUTS * cli->timeout_ms, NULL);
     return cli->client;
 }
@@ -90,6 +100,15 @@ int cli_options_next(struct cli *cli, const struct cli_options *options, int arg
             continue;
         case CLI_OPT_SCHEDULER:
             cli->endpoint = optarg;
+            continue;
+        case CLI_OPT_KEY:
+            cli->key_file = optarg;
+            continue;
+        case CLI_OPT_SERVER_KEY:
+            cli->server_key = optarg;
+            continue;
+        case CLI_OPT_INSECURE:
+            cli->insecure = true;
             continue;
         case CLI_OPT_HELP:
             fputs(options->usage, stdout);

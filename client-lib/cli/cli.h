@@ -22,6 +22,9 @@ enum cli_exit {
 /* The state of one run of the command. */
 struct cli {
     const char *endpoint;    /* --scheduler; NULL lets the library choose */
+    const char *key_file;    /* --key; NULL lets the library choose */
+    const char *server_key;  /* --server-key; NULL lets the library choose */
+    bool insecure;           /* --insecure: plaintext to any scheduler without a server key */
     int timeout_ms;          /* per request; 0 = the library's default */
     bool json;               /* --json: machine-readable output */
     cohort_client_t *client; /* connected on first use, closed by main */
@@ -37,9 +40,10 @@ int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));  /* 1 
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2))); /* 2 */
 int cli_fail_error(const cohort_error_t *err);                             /* 1 */
 
-/* The connected client, connecting on first use; it resends a submission that gets no answer
- * for up to CLI_SUBMIT_TIMEOUTS request timeouts. On failure prints why and returns NULL
- * (the command then exits with CLI_EXIT_FAILURE). */
+/* The connected client, connecting on first use with the keys of --key, --server-key and
+ * --insecure; it resends a submission that gets no answer for up to CLI_SUBMIT_TIMEOUTS
+ * request timeouts. On failure prints why and returns NULL (the command then exits with
+ * CLI_EXIT_FAILURE). */
 #define CLI_SUBMIT_TIMEOUTS 6
 cohort_client_t *cli_client(struct cli *cli);
 
@@ -51,6 +55,9 @@ enum {
     CLI_OPT_SCHEDULER,
     CLI_OPT_HELP,
     CLI_OPT_VERSION,
+    CLI_OPT_KEY,
+    CLI_OPT_SERVER_KEY,
+    CLI_OPT_INSECURE,
     CLI_OPT_FIRST_FREE, /* commands number their own long-only options from here */
 };
 
@@ -59,7 +66,9 @@ enum {
 #define CLI_COMMON_OPTIONS                                                                         \
     {"json", no_argument, NULL, CLI_OPT_JSON},                                                     \
         {"scheduler", required_argument, NULL, CLI_OPT_SCHEDULER},                                 \
-        {"help", no_argument, NULL, CLI_OPT_HELP},                                                 \
+        {"help", no_argument, NULL, CLI_OPT_HELP}, {"key", required_argument, NULL, CLI_OPT_KEY},  \
+        {"server-key", required_argument, NULL, CLI_OPT_SERVER_KEY},                               \
+        {"insecure", no_argument, NULL, CLI_OPT_INSECURE},                                         \
     {                                                                                              \
         "version", no_argument, NULL, CLI_OPT_VERSION                                              \
     }
@@ -131,5 +140,6 @@ int cmd_drain(struct cli *cli, int argc, char **argv);
 int cmd_resume(struct cli *cli, int argc, char **argv);
 int cmd_workers(struct cli *cli, int argc, char **argv);
 int cmd_status(struct cli *cli, int argc, char **argv);
+int cmd_keygen(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -14,11 +14,12 @@ static const struct command commands[] = {
     {"submit", cmd_submit},   {"jobs", cmd_jobs},     {"show", cmd_show},
     {"logs", cmd_logs},       {"cancel", cmd_cancel}, {"wait", cmd_wait},
     {"workers", cmd_workers}, {"status", cmd_status}, {"drain", cmd_drain},
-    {"resume", cmd_resume},
+    {"resume", cmd_resume},   {"keygen", cmd_keygen},
 };
 
 static const char main_usage[] =
-    "Usage: cohort [--scheduler ENDPOINT] [--json] COMMAND [ARGS...]\n"
+    "Usage: cohort [--scheduler ENDPOINT] [--key FILE] [--server-key KEY|FILE] [--insecure]\n"
+    "              [--json] COMMAND [ARGS...]\n"
     "Submit batch jobs to a Cohort pool and watch it.\n"
     "\n"
     "Commands:\n"
@@ -33,10 +34,20 @@ static const char main_usage[] =
     "  status                             the pool as one resource\n"
     "  drain WORKER                       stop dispatching to a worker\n"
     "  resume WORKER                      dispatch to a worker again\n"
+    "  keygen [--force] [FILE]            make this user's key pair; print its public key\n"
     "\n"
     "Options:\n"
     "  --scheduler ENDPOINT   where the scheduler listens (else $COHORT_SCHEDULER, else\n"
     "                         tcp://127.0.0.1:7700)\n"
+    "  --key FILE             this user's key file (else $COHORT_KEY_FILE, else\n"
+    "                         ~/.config/cohort/key when it exists; see 'cohort keygen')\n"
+    "  --server-key KEY|FILE  the scheduler's public key, or its server.pub file (else\n"
+    "                         $COHORT_SERVER_KEY, else ~/.config/cohort/server.pub when it\n"
+    "                         exists); with it the connection is encrypted and\n"
+    "                         authenticated (CURVE)\n"
+    "  --insecure             allow plaintext to a scheduler not on this machine (also\n"
+    "                         $COHORT_INSECURE=1); without a server key, plaintext is\n"
+    "                         allowed only to 127.0.0.1, localhost, [::1] and ipc://\n"
     "  --json                 machine-readable output\n"
     "  --help                 this text; 'cohort COMMAND --help' for a command's options\n"
     "  --version              the version\n"

@@ -131,8 +131,11 @@ typedef struct cohort_client cohort_client_t;
  * "tcp://host:7700"; NULL means $COHORT_SCHEDULER, else "tcp://127.0.0.1:7700").
  * `timeout_ms` bounds each request (<= 0 means 10000); a request that gets no answer in
  * time fails with COHORT_ETIMEDOUT. Connecting does not wait for the scheduler: the first
- * request finds out whether it answers. On success *out holds a handle the caller closes
- * with cohort_client_close; on failure *out is NULL and COHORT_EINVAL (bad endpoint),
+ * request finds out whether it answers. The keys come from the environment and the default
+ * files (see cohort_client_set_keys); when they cannot be used (no key file, plaintext to a
+ * remote scheduler...) connecting still succeeds and every request fails with their error
+ * until cohort_client_set_keys gives usable ones. On success *out holds a handle the caller
+ * closes with cohort_client_close; on failure *out is NULL and COHORT_EINVAL (bad endpoint),
  * COHORT_ECONNECT or COHORT_ENOMEM is returned. */
 COHORT_EXPORT int cohort_client_connect(cohort_client_t **out, const char *endpoint, int timeout_ms,
                                         cohort_error_t *err);
@@ -143,6 +146,39 @@ COHORT_EXPORT void cohort_client_close(cohort_client_t *client);
 
 /* The endpoint the client talks to (borrowed from the client). */
 COHORT_EXPORT const char *cohort_client_endpoint(const cohort_client_t *client);
+
+/* Choose the keys of the connection, in place of those found by cohort_client_connect, and
+ * reopen it with them. With a server key (the scheduler's public key: 40 Z85 characters, or
+ * the path of a file holding it, such as the scheduler's server.pub) the connection uses
+ * CURVE with the key pair in key_file (written by cohort_key_file_create). Without one it is
+ * plaintext, allowed only to a scheduler on this machine (tcp://127.x.x.x, tcp://localhost,
+ * tcp://[::1], ipc://) or when insecure is non-zero. NULL or "" for key_file or server_key
+ * means the default: $COHORT_KEY_FILE and $COHORT_SERVER_KEY, else the files key and
+ * server.pub in $XDG_CONFIG_HOME/cohort (else ~/.config/cohort) when they exist; the default
+ * server.pub is not used in insecure mode, which $COHORT_INSECURE=1 also asks for. Returns 0,
+ * or COHORT_EINVAL (bad server key, no or bad key file) or COHORT_EPERM (a key file others
+ * may read; plaintext to a remote scheduler) leaving the client unchanged.
+ * A request whose handshake the scheduler refuses fails with COHORT_EPERM: "the scheduler at
+ * ENDPOINT refused this key (not enrolled, or revoked)", or a sentence saying that it wants
+ * CURVE, or that the server key is wrong. */
+COHORT_EXPORT int cohort_client_set_keys(cohort_client_t *client, const char *key_file,
+                                         const char *server_key, int insecure, cohort_error_t *err);
+
+/* Bytes of a CURVE key as text: 40 Z85 characters and a NUL. */
+#define COHORT_KEY_TEXT_SIZE 41
+
+/* Write the path of the default key file, $XDG_CONFIG_HOME/cohort/key (else
+ * ~/.config/cohort/key), into path_out (path_len bytes). Returns 0, or COHORT_EINVAL when
+ * there is no home directory or the path does not fit. */
+COHORT_EXPORT int cohort_key_file_default(char *path_out, size_t path_len, cohort_error_t *err);
+
+/* Create a key file at path holding a fresh CURVE key pair, mode 0600, creating missing
+ * parent directories with mode 0700. An existing file is replaced (atomically) only when
+ * overwrite is non-zero; else COHORT_ESTATE. On success public_key_out
+ * (COHORT_KEY_TEXT_SIZE bytes) holds the new public key, which the scheduler's administrator
+ * enrolls; on failure (COHORT_EIO, COHORT_EINTERNAL without CURVE) nothing was written. */
+COHORT_EXPORT int cohort_key_file_create(char *public_key_out, const char *path, int overwrite,
+                                         cohort_error_t *err);
 
 /* How long a submission keeps trying by default, retries included. */
 #define COHORT_DEFAULT_SUBMIT_DEADLINE_MS 60000

@@ -11,16 +11,23 @@
 #include "client_internal.h"
 #include "clock.h"
 
-/* Open the DEALER socket and connect it. Returns 0, COHORT_EINVAL for an endpoint ZeroMQ
- * rejects, or COHORT_ECONNECT; on failure client->socket stays NULL. */
+/* Open the DEALER socket with the client's keys, watch its handshakes and connect it.
+ * Returns 0, the keys' error when they are unusable, COHORT_EINVAL for an endpoint ZeroMQ
+ * rejects, or COHORT_ECONNECT; on failure client->socket and client->monitor stay NULL. */
 static int socket_open(cohort_client_t *client, cohort_error_t *err)
 {
     int linger = 0, immediate = 1;
     int64_t max_message = PROTO_MAX_MSG;
-    void *socket = zmq_socket(client->zmq_context, ZMQ_DEALER);
+    void *socket = NULL;
+    char why[sizeof err->message], monitor_name[64];
     int rc = COHORT_ECONNECT;
 
-    if (!socket) {
+    if (client->keys_error.code) {
+        if (err)
+            *err = client->keys_error;
+        return client->keys_error.code;
+    }
+    if (!(socket = zmq_socket(client->zmq_context, ZMQ_DEALER))) {
         cohort__error(err, rc, "cannot create a ZeroMQ socket: %s", zmq_strerror(errno));
         goto fail;
     }
@@ -32,6 +39,17 @@ static int socket_open(cohort_client_t *client, cohort_error_t *err)
         cohort__error(err, rc, "cannot set up a ZeroMQ socket: %s", zmq_strerror(errno));
         goto fail;
     }
+    if ((rc = curve_client_keys_apply(socket, &client->keys, why, sizeof why)) < 0) {
+        cohort__error(err, rc, "%s", why);
+        goto fail;
+    }
+    /* each client has its own ZeroMQ context: the name only differs between its sockets */
+    snprintf(monitor_name, sizeof monitor_name, "inproc://cohort-handshakes-%u",
+             client->monitor_serial++);
+    if (curve_client_watch(&client->monitor, client->zmq_context, socket, monitor_name) < 0) {
+        cohort__error(err, rc, "cannot watch a ZeroMQ socket: %s", zmq_strerror(errno));
+        goto fail;
+    }
     if (zmq_connect(socket, client->endpoint) < 0) {
         rc = errno == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
         cohort__error(err, rc, "invalid scheduler endpoint '%s': %s", client->endpoint,
@@ -41,19 +59,67 @@ static int socket_open(cohort_client_t *client, cohort_error_t *err)
     client->socket = socket;
     return 0;
 fail:
+    curve_client_unwatch(socket, &client->monitor);
     if (socket)
         zmq_close(socket);
     return rc;
+}
+
+static void socket_close(cohort_client_t *client)
+{
+    curve_client_unwatch(client->socket, &client->monitor);
+    if (client->socket)
+        zmq_close(client->socket);
+    client->socket = NULL;
 }
 
 /* Replace the socket with a fresh one, so that nothing a peer sent to the old one can be
  * read later. A failed reopen leaves socket NULL; the next request tries again. */
 static void socket_reset(cohort_client_t *client)
 {
-    if (client->socket)
-        zmq_close(client->socket);
-    client->socket = NULL;
+    socket_close(client);
     socket_open(client, NULL);
+}
+
+/* Ask ZeroMQ whether the endpoint is well-formed, with a socket closed at once (it is the
+ * judge of endpoints). Returns 0, or COHORT_EINVAL / COHORT_ENOMEM / COHORT_ECONNECT. */
+static int endpoint_check(cohort_client_t *client, cohort_error_t *err)
+{
+    int linger = 0, rc = 0;
+    void *socket = zmq_socket(client->zmq_context, ZMQ_DEALER);
+
+    if (!socket)
+        return cohort__error(err, COHORT_ECONNECT, "cannot create a ZeroMQ socket: %s",
+                             zmq_strerror(errno));
+    zmq_setsockopt(socket, ZMQ_LINGER, &linger, sizeof linger);
+    if (zmq_connect(socket, client->endpoint) < 0) {
+        rc = errno == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
+        cohort__error(err, rc, "invalid scheduler endpoint '%s': %s", client->endpoint,
+                      zmq_strerror(errno));
+    }
+    zmq_close(socket);
+    return rc;
+}
+
+/* Load the keys for the client's endpoint from what was given (NULL or "": not given), then
+ * the environment and the default files. Returns 0 with *keys filled, or an error. */
+static int keys_load(struct curve_client_keys *keys, const cohort_client_t *client,
+                     const char *key_file, const char *server_key, int insecure,
+                     cohort_error_t *err)
+{
+    struct curve_client_settings given = {.insecure = insecure != 0};
+    char why[sizeof err->message];
+    int rc;
+
+    if ((key_file && strlen(key_file) >= sizeof given.key_file) ||
+        (server_key && strlen(server_key) >= sizeof given.server_key))
+        return cohort__error(err, COHORT_EINVAL, "the key file or server key is too long");
+    snprintf(given.key_file, sizeof given.key_file, "%s", key_file ? key_file : "");
+    snprintf(given.server_key, sizeof given.server_key, "%s", server_key ? server_key : "");
+    curve_client_defaults(&given);
+    rc = curve_client_keys_load(keys, client->endpoint, given.key_file, given.server_key,
+                                given.insecure, why, sizeof why);
+    return rc < 0 ? cohort__error(err, rc, "%s", why) : 0;
 }
 
 /* The login name of the effective uid, or its number when it has no passwd entry. Returns a
@@ -91,7 +157,13 @@ int cohort_client_connect(cohort_client_t **out, const char *endpoint, int timeo
         rc = cohort__error(err, COHORT_ECONNECT, "cannot start ZeroMQ: %s", zmq_strerror(errno));
         goto fail;
     }
-    if ((rc = socket_open(client, err)) < 0)
+    /* Unusable keys do not fail the connect, so that cohort_client_set_keys can still fix
+     * them; requests fail with their error meanwhile. */
+    if (keys_load(&client->keys, client, NULL, NULL, 0, &client->keys_error) < 0)
+        rc = endpoint_check(client, err);
+    else
+        rc = socket_open(client, err);
+    if (rc < 0)
         goto fail;
     *out = client;
     return 0;
@@ -108,8 +180,8 @@ void cohort_client_close(cohort_client_t *client)
 
     if (!client)
         return;
-    if (client->socket)
-        zmq_close(client->socket);
+    socket_close(client);
+    explicit_bzero(&client->keys, sizeof client->keys);
     if (client->zmq_context)
         zmq_ctx_term(client->zmq_context);
     buf_free(&client->frame);
@@ -122,6 +194,22 @@ void cohort_client_close(cohort_client_t *client)
 const char *cohort_client_endpoint(const cohort_client_t *client)
 {
     return client->endpoint;
+}
+
+int cohort_client_set_keys(cohort_client_t *client, const char *key_file, const char *server_key,
+                           int insecure, cohort_error_t *err)
+{
+    struct curve_client_keys keys;
+    int rc;
+
+    if ((rc = keys_load(&keys, client, key_file, server_key, insecure, err)) < 0)
+        return rc;
+    socket_close(client);
+    client->keys = keys;
+    client->keys_error = (cohort_error_t){0};
+    explicit_bzero(&keys, sizeof keys);
+    socket_open(client, NULL); /* when this fails, the next request tries again */
+    return 0;
 }
 
 int cohort_client_set_retry(cohort_client_t *client, int try_ms, int total_ms, cohort_error_t *err)
@@ -160,41 +248,60 @@ static uint64_t *request_id_field(struct msg *req)
     }
 }
 
-/* Wait until the socket has one of `events` or the deadline (monotonic ms) passes. Returns
- * 0 when it may have (callers retry their non-blocking call), COHORT_ETIMEDOUT, or
- * COHORT_ECONNECT when polling failed. */
-static int socket_await(void *socket, short events, int64_t deadline)
+/* Whether the scheduler refused the socket's handshake: 0 when not (or not yet), else
+ * COHORT_EPERM with err saying what it refused. */
+static int handshake_check(cohort_client_t *client, cohort_error_t *err)
+{
+    char why[sizeof err->message];
+    int rc;
+
+    if (!client->monitor || (rc = curve_client_refusal(client->monitor, client->endpoint,
+                                                       client->keys.curve, why, sizeof why)) == 0)
+        return 0;
+    return cohort__error(err, rc, "%s", why);
+}
+
+/* Wait until the client's socket has one of `events`, a handshake fails, or the deadline
+ * (monotonic ms) passes. Returns 0 when the socket may have them (callers retry their
+ * non-blocking call), COHORT_EPERM when the scheduler refused the handshake (err says how),
+ * COHORT_ETIMEDOUT, or COHORT_ECONNECT when polling failed. */
+static int socket_await(cohort_client_t *client, short events, int64_t deadline,
+                        cohort_error_t *err)
 {
     int64_t left = deadline - clock_mono_ms();
-    zmq_pollitem_t item = {.socket = socket, .events = events};
+    zmq_pollitem_t items[2] = {{.socket = client->socket, .events = events},
+                               {.socket = client->monitor, .events = ZMQ_POLLIN}};
 
     if (left <= 0)
         return COHORT_ETIMEDOUT;
-    if (zmq_poll(&item, 1, (long)left) < 0 && errno != EINTR)
+    if (zmq_poll(items, client->monitor ? 2 : 1, (long)left) < 0 && errno != EINTR)
         return COHORT_ECONNECT;
-    return 0;
+    return items[1].revents ? handshake_check(client, err) : 0;
 }
 
 /* Queue one frame for sending, waiting until a connection takes it or the deadline. */
-static int frame_send(void *socket, const struct buf *frame, int64_t deadline)
+static int frame_send(cohort_client_t *client, const struct buf *frame, int64_t deadline,
+                      cohort_error_t *err)
 {
     int rc;
 
     for (;;) {
-        if (zmq_send(socket, frame->data, frame->len, ZMQ_DONTWAIT) >= 0)
+        if (zmq_send(client->socket, frame->data, frame->len, ZMQ_DONTWAIT) >= 0)
             return 0;
         if (errno != EAGAIN && errno != EINTR)
             return COHORT_ECONNECT;
-        if ((rc = socket_await(socket, ZMQ_POLLOUT, deadline)) < 0)
+        if ((rc = socket_await(client, ZMQ_POLLOUT, deadline, err)) < 0)
             return rc;
     }
 }
 
 /* Receive the next single-frame message and decode it. Multi-frame messages are dropped.
- * Returns 0 with *out set, COHORT_ETIMEDOUT, COHORT_ECONNECT, COHORT_EPROTO (undecodable)
- * or COHORT_ENOMEM. */
-static int message_receive(struct msg **out, void *socket, int64_t deadline)
+ * Returns 0 with *out set, COHORT_ETIMEDOUT, COHORT_EPERM (handshake refused),
+ * COHORT_ECONNECT, COHORT_EPROTO (undecodable) or COHORT_ENOMEM. */
+static int message_receive(struct msg **out, cohort_client_t *client, int64_t deadline,
+                           cohort_error_t *err)
 {
+    void *socket = client->socket;
     zmq_msg_t frame;
     int rc;
 
@@ -205,7 +312,7 @@ static int message_receive(struct msg **out, void *socket, int64_t deadline)
                 rc = COHORT_ECONNECT;
                 break;
             }
-            if ((rc = socket_await(socket, ZMQ_POLLIN, deadline)) < 0)
+            if ((rc = socket_await(client, ZMQ_POLLIN, deadline, err)) < 0)
                 break;
             continue;
         }
@@ -253,11 +360,13 @@ int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *re
     }
     if (!client->socket && (rc = socket_open(client, err)) < 0)
         return rc;
-    rc = frame_send(client->socket, &client->frame, started + send_timeout_ms);
+    if ((rc = handshake_check(client, err)) < 0) /* refused while the client idled */
+        goto refused;
+    rc = frame_send(client, &client->frame, started + send_timeout_ms, err);
     if (rc == COHORT_ETIMEDOUT)
         waited_ms = send_timeout_ms;
     while (rc == 0) {
-        if ((rc = message_receive(&reply, client->socket, started + reply_timeout_ms)) < 0)
+        if ((rc = message_receive(&reply, client, started + reply_timeout_ms, err)) < 0)
             break;
         if (reply->type == MSG_REPLY && reply->u.reply.req_id == *req_id)
             break;
@@ -284,12 +393,19 @@ int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *re
     case COHORT_ENOMEM:
         cohort__error(err, rc, "out of memory while reading the reply");
         break;
+    case COHORT_EPERM:
+        goto refused;
     default:
         cohort__error(err, rc, "lost the connection to the scheduler at %s: %s", client->endpoint,
                       zmq_strerror(errno));
         break;
     }
     socket_reset(client); /* so an answer that comes late cannot be read as a later one's */
+    return rc;
+refused:
+    /* err says why; the socket is reopened by the next request only, so that it does not
+     * keep knocking at a scheduler that refuses it */
+    socket_close(client);
     return rc;
 }
 

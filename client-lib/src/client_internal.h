@@ -7,6 +7,7 @@
 
 #include "buf.h"
 #include "cohort.h"
+#include "curve_client.h"
 #include "proto.h"
 
 #define COHORT__DEFAULT_ENDPOINT "tcp://127.0.0.1:7700"
@@ -22,6 +23,11 @@ struct cohort_client {
     uint64_t next_req_id; /* replies carrying another id are late answers and dropped */
     char *user;           /* owned: the login name of the effective uid, sent with jobs */
     struct buf frame;     /* reused encode buffer, capped at PROTO_MAX_MSG */
+    struct curve_client_keys keys; /* CURVE keys of the socket, or plaintext */
+    cohort_error_t keys_error;     /* why the keys are unusable (code 0: they are usable);
+                                      requests fail with it until cohort_client_set_keys */
+    void *monitor;                 /* PAIR getting the socket's handshake failures, or NULL */
+    unsigned monitor_serial;       /* numbers the monitors' inproc endpoints */
 };
 
 /* One job as the public API sees it: a view of a job_info inside a decoded reply. */

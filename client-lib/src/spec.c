@@ -62,11 +62,12 @@ void cohort_job_spec_destroy(cohort_job_spec_t *spec)
  * protocol's cap. *out is only written on success. */
 static int string_copy(char **out, const char *text, const char *what, cohort_error_t *err)
 {
+    size_t len = strlen(text);
     char *copy;
 
-    if (strlen(text) > PROTO_MAX_STR)
-        return cohort__error(err, COHORT_ETOOBIG, "the %s is longer than the %u KiB cap", what,
-                             PROTO_MAX_STR >> 10);
+    if (len > PROTO_MAX_STR)
+        return cohort__error(err, COHORT_ETOOBIG, "the %s is %zu bytes; the cap is %u", what, len,
+                             PROTO_MAX_STR);
     if (!(copy = strdup(text)))
         return cohort__error(err, COHORT_ENOMEM, "out of memory for the %s", what);
     *out = copy;
@@ -101,15 +102,19 @@ int cohort_job_spec_set_command(cohort_job_spec_t *spec, size_t argc, const char
                                 cohort_error_t *err)
 {
     char **copies = NULL;
-    size_t copied = 0;
+    size_t copied = 0, bytes = 0;
     int rc = 0;
 
     if (argc == 0 || !argv || !argv[0] || !*argv[0])
         return cohort__error(err, COHORT_EINVAL, "the job's command is empty");
     if (argc > PROTO_MAX_ARGS)
-        return cohort__error(err, COHORT_ETOOBIG,
-                             "the job's command has %zu arguments, more than the cap of %u", argc,
-                             PROTO_MAX_ARGS);
+        return cohort__error(err, COHORT_ETOOBIG, "the command has %zu arguments; the cap is %u",
+                             argc, PROTO_MAX_ARGS);
+    for (size_t i = 0; i < argc; i++)
+        bytes += argv[i] ? strlen(argv[i]) : 0;
+    if (bytes > PROTO_MAX_COMMAND_BYTES)
+        return cohort__error(err, COHORT_ETOOBIG, "the command is %zu bytes; the cap is %u", bytes,
+                             PROTO_MAX_COMMAND_BYTES);
     if (!(copies = calloc(argc, sizeof *copies))) {
         rc = cohort__error(err, COHORT_ENOMEM, "out of memory for the job's command");
         goto done;
@@ -170,9 +175,8 @@ int cohort_job_spec_set_stdin(cohort_job_spec_t *spec, const void *data, size_t 
     uint8_t *copy = NULL;
 
     if (len > PROTO_MAX_STDIN)
-        return cohort__error(err, COHORT_ETOOBIG,
-                             "the job's stdin is %zu bytes, more than the %u MiB cap", len,
-                             PROTO_MAX_STDIN >> 20);
+        return cohort__error(err, COHORT_ETOOBIG, "the job's stdin is %zu bytes; the cap is %u",
+                             len, PROTO_MAX_STDIN);
     if (len && !data)
         return cohort__error(err, COHORT_EINVAL, "the job's stdin bytes are NULL");
     if (len && !(copy = malloc(len)))
@@ -195,7 +199,7 @@ int cohort_job_spec_add_env(cohort_job_spec_t *spec, const char *key_value, coho
                              key_value ? key_value : "(null)");
     if (spec->envc == PROTO_MAX_ENV)
         return cohort__error(err, COHORT_ETOOBIG,
-                             "the job has more environment entries than the cap of %u",
+                             "the job has %u environment entries; the cap is %u", spec->envc + 1,
                              PROTO_MAX_ENV);
     if (spec->envc == spec->env_slots) {
         uint32_t slots = spec->env_slots ? spec->env_slots * 2 : 8;
@@ -220,8 +224,8 @@ int cohort_job_spec_set_array(cohort_job_spec_t *spec, uint32_t first, uint32_t 
         return cohort__error(err, COHORT_EINVAL, "array range %u-%u is empty", first, last);
     if ((uint64_t)last - first + 1 > PROTO_MAX_ARRAY)
         return cohort__error(err, COHORT_ETOOBIG,
-                             "array range %u-%u holds more jobs than the cap of %u", first, last,
-                             PROTO_MAX_ARRAY);
+                             "array range %u-%u holds %llu jobs; the cap is %u", first, last,
+                             (unsigned long long)last - first + 1, PROTO_MAX_ARRAY);
     spec->is_array = true;
     spec->array_first = first;
     spec->array_last = last;

@@ -43,7 +43,7 @@ static void key_new(char out[KEY_LEN + 1])
 }
 
 /* A key a caller chose: 1 to COHORT_SUBMIT_KEY_MAX printable ASCII characters, no spaces. */
-static bool key_valid(const char *key)
+static bool submission_key_valid(const char *key)
 {
     size_t len = key ? strlen(key) : 0;
 
@@ -131,9 +131,9 @@ int cohort_submit_many_keyed(uint64_t *first_ids_out, uint32_t *counts_out, coho
         return cohort__error(err, COHORT_EINVAL, "no job specs to submit");
     if (n > PROTO_MAX_SPECS)
         return cohort__error(err, COHORT_ETOOBIG,
-                             "%zu job specs are more than the cap of %u in one submission", n,
+                             "this submission has %zu job specs; the cap is %u", n,
                              PROTO_MAX_SPECS);
-    if (!key_valid(key))
+    if (!submission_key_valid(key))
         return cohort__error(err, COHORT_EINVAL,
                              "a submission key is 1 to %d printable characters without spaces",
                              COHORT_SUBMIT_KEY_MAX);

@@ -24,16 +24,23 @@ check() {
     [[ $2 == "$3" ]] || fail "$1: expected '$2', got '$3'"
 }
 
+# plaintext on 127.0.0.1; no keys from the environment or default files of whoever runs this
+export XDG_CONFIG_HOME=$dir/config
+unset COHORT_SERVER_KEY COHORT_KEY_FILE COHORT_INSECURE
 mkdir -p "$dir/state" "$dir/spool1" "$dir/spool2"
-"$scheduler_bin" --listen 'tcp://127.0.0.1:*' --state-dir "$dir/state" 2>"$dir/scheduler.log" &
+"$scheduler_bin" --insecure --listen 'tcp://127.0.0.1:*' --state-dir "$dir/state" \
+    2>"$dir/scheduler.log" &
 pids+=($!)
 for _ in $(seq 100); do [[ -s $dir/state/endpoint ]] && break; sleep 0.1; done
 endpoint=$(cat "$dir/state/endpoint") || { echo "the scheduler wrote no endpoint"; exit 1; }
+# as root, root's jobs would run as nobody, who cannot enter this test's 0700 dirs
+root_jobs=()
+((EUID != 0)) || root_jobs=(--allow-root-jobs)
 "$worker_bin" --scheduler "$endpoint" --name w1 --cpus 2 --mem 2G --label zone=a \
-    --spool "$dir/spool1" 2>"$dir/w1.log" &
+    --spool "$dir/spool1" "${root_jobs[@]}" 2>"$dir/w1.log" &
 pids+=($!)
 "$worker_bin" --scheduler "$endpoint" --name w2 --cpus 2 --mem 2G --spool "$dir/spool2" \
-    2>"$dir/w2.log" &
+    "${root_jobs[@]}" 2>"$dir/w2.log" &
 pids+=($!)
 
 cohort() { COHORT_TIMEOUT=10 "$cohort_bin" --scheduler "$endpoint" "$@"; }

@@ -5,6 +5,11 @@
 set -u
 cohort=$1
 failures=0
+# keys: only those a check gives (no default files, nothing from the environment)
+scratch=$(mktemp -d)
+trap 'rm -rf "$scratch"' EXIT
+export XDG_CONFIG_HOME=$scratch/config
+unset COHORT_SERVER_KEY COHORT_KEY_FILE COHORT_INSECURE
 
 # expect STATUS PATTERN -- ARGS...: run cohort (with COHORT_TIMEOUT=${TEST_TIMEOUT:-1}), check
 # its exit status, and that stderr is one line matching PATTERN (when PATTERN is not empty).
@@ -72,6 +77,47 @@ expect 1 "^cohort: no answer from the scheduler at $unreachable within [0-9.]+ s
     -- --scheduler $unreachable submit -- true
 expect 1 "^cohort: no answer from the scheduler" -- status --json --scheduler $unreachable
 expect 1 "^cohort: invalid scheduler endpoint 'nowhere'" -- --scheduler nowhere status
+
+# keygen: a new key file (0600, in a new 0700 directory), its public key on stdout
+key=$("$cohort" keygen 2>&1)
+if [[ ! $key =~ ^.{40}$ || $(stat -c %a "$XDG_CONFIG_HOME/cohort") != 700 ||
+    $(stat -c %a "$XDG_CONFIG_HOME/cohort/key") != 600 ]] ||
+    ! grep -qxF "public-key = $key" "$XDG_CONFIG_HOME/cohort/key"; then
+    echo "FAIL: cohort keygen printed '$key' or wrote a bad key file"
+    failures=$((failures + 1))
+fi
+expect 1 "^cohort: $XDG_CONFIG_HOME/cohort/key already exists: use --force to replace it$" -- keygen
+grep -qxF "public-key = $key" "$XDG_CONFIG_HOME/cohort/key" ||
+    { echo "FAIL: keygen without --force changed the key file"; failures=$((failures + 1)); }
+expect 0 '' -- keygen --force
+grep -qxF "public-key = $key" "$XDG_CONFIG_HOME/cohort/key" &&
+    { echo "FAIL: keygen --force kept the old key"; failures=$((failures + 1)); }
+expect 0 '' -- keygen "$scratch/other/key"
+expect 0 '' -- --key "$scratch/third" keygen
+[[ -f $scratch/third ]] || { echo "FAIL: keygen ignored --key"; failures=$((failures + 1)); }
+expect 2 "^cohort: 'keygen' takes at most one file" -- keygen a b
+expect 2 "^cohort: option '--server-key' needs a value" -- --server-key
+# which keys: plaintext only to this machine, a server key needs a key file
+remote=tcp://192.0.2.1:7700
+expect 1 "^cohort: no server key for $remote: set COHORT_SERVER_KEY \(or use --insecure\)$" -- \
+    --scheduler $remote status
+COHORT_SCHEDULER=$remote expect 1 "^cohort: no server key for $remote" -- jobs
+rm "$XDG_CONFIG_HOME/cohort/key"
+expect 1 "^cohort: no key file: run cohort keygen$" -- --server-key "$key" status
+expect 1 "^cohort: bad server key: " -- --server-key "$scratch/nothing" --key "$scratch/third" status
+chmod 644 "$scratch/third"
+expect 1 "^cohort: $scratch/third holds a secret key but others may read it: chmod 600" -- \
+    --server-key "$key" --key "$scratch/third" status
+chmod 600 "$scratch/third"
+# with usable keys, the request goes out (and finds nobody there)
+expect 1 "^cohort: no answer from the scheduler at $unreachable within 1 s$" -- \
+    --server-key "$key" --key "$scratch/third" --scheduler $unreachable status
+COHORT_SERVER_KEY=$key COHORT_KEY_FILE=$scratch/third expect 1 "^cohort: no answer from the" -- \
+    --scheduler $unreachable status
+echo "$key" >"$XDG_CONFIG_HOME/cohort/server.pub"
+cp "$scratch/third" "$XDG_CONFIG_HOME/cohort/key"
+expect 1 "^cohort: no answer from the scheduler at $unreachable within 1 s$" -- \
+    --scheduler $unreachable status
 
 if [[ $failures -ne 0 ]]; then
     echo "$failures checks failed"

@@ -35,7 +35,7 @@ static void test_spec_setters_refuse_bad_values_and_change_nothing(void **state)
     assert_int_equal(cohort_job_spec_set_array(spec, 0, PROTO_MAX_ARRAY, &err), COHORT_ETOOBIG);
     assert_int_equal(cohort_job_spec_set_stdin(spec, "x", PROTO_MAX_STDIN + 1, &err),
                      COHORT_ETOOBIG);
-    assert_non_null(strstr(err.message, "4 MiB"));
+    assert_string_equal(err.message, "the job's stdin is 4194305 bytes; the cap is 4194304");
 
     assert_int_equal(cohort__job_spec_view(&view, spec, "alice", &err), 0);
     assert_int_equal(view.cpus, 1);
@@ -90,7 +90,31 @@ static void test_spec_env_is_capped(void **state)
     for (unsigned i = 0; i < PROTO_MAX_ENV; i++)
         assert_int_equal(cohort_job_spec_add_env(spec, "K=V", &err), 0);
     assert_int_equal(cohort_job_spec_add_env(spec, "K=V", &err), COHORT_ETOOBIG);
+    assert_string_equal(err.message, "the job has 1025 environment entries; the cap is 1024");
     cohort_job_spec_destroy(spec);
+}
+
+/* A command of exactly PROTO_MAX_COMMAND_BYTES is taken; one byte more is refused. */
+static void test_spec_command_bytes_are_capped(void **state)
+{
+    enum { N_ARGS = PROTO_MAX_COMMAND_BYTES / PROTO_MAX_STR };
+    char *big = malloc(PROTO_MAX_STR + 2);
+    const char *argv[N_ARGS + 1];
+    cohort_job_spec_t *spec = NULL;
+    cohort_error_t err = {0};
+
+    assert_non_null(big);
+    memset(big, 'x', PROTO_MAX_STR);
+    big[PROTO_MAX_STR] = '\0';
+    for (unsigned i = 0; i < N_ARGS; i++)
+        argv[i] = big;
+    argv[N_ARGS] = "y";
+    assert_int_equal(cohort_job_spec_new(&spec, NULL), 0);
+    assert_int_equal(cohort_job_spec_set_command(spec, N_ARGS, argv, &err), 0);
+    assert_int_equal(cohort_job_spec_set_command(spec, N_ARGS + 1, argv, &err), COHORT_ETOOBIG);
+    assert_string_equal(err.message, "the command is 262145 bytes; the cap is 262144");
+    cohort_job_spec_destroy(spec);
+    free(big);
 }
 
 static void test_parsing_and_names(void **state)
@@ -226,6 +250,7 @@ int main(void)
         cmocka_unit_test(test_spec_setters_refuse_bad_values_and_change_nothing),
         cmocka_unit_test(test_spec_copies_what_it_is_given),
         cmocka_unit_test(test_spec_env_is_capped),
+        cmocka_unit_test(test_spec_command_bytes_are_capped),
         cmocka_unit_test(test_parsing_and_names),
         cmocka_unit_test(test_exit_status_mirrors_each_ending),
         cmocka_unit_test(test_list_status_is_the_first_failure_in_id_order),

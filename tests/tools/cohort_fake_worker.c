@@ -13,6 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "proto.h"
+#include "tool_curve.h"
 
 #define EXIT_USAGE 2
 #define LINE_MAX_BYTES 4096      /* one command from stdin */
@@ -77,6 +78,7 @@ static int socket_open(struct fake *f)
         zmq_setsockopt(f->socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
         zmq_setsockopt(f->socket, ZMQ_SNDTIMEO, &send_timeout, sizeof send_timeout) < 0 ||
         zmq_setsockopt(f->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) < 0 ||
+        tool_curve_setup(f->socket, f->endpoint, "cohort-fake-worker") < 0 ||
         zmq_connect(f->socket, f->endpoint) < 0) {
         fprintf(stderr, "cohort-fake-worker: %s: %s\n", f->endpoint, zmq_strerror(zmq_errno()));
         return -1;

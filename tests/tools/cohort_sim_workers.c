@@ -14,6 +14,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "proto.h"
+#include "tool_curve.h"
 
 #define EXIT_USAGE 2
 #define MAX_WORKERS 10000
@@ -104,6 +105,7 @@ static int worker_open(struct sim *s, size_t i)
         zmq_setsockopt(w->socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
         zmq_setsockopt(w->socket, ZMQ_SNDTIMEO, &send_timeout, sizeof send_timeout) < 0 ||
         zmq_setsockopt(w->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) < 0 ||
+        tool_curve_setup(w->socket, s->endpoint, "cohort-sim-workers") < 0 ||
         zmq_connect(w->socket, s->endpoint) < 0) {
         fprintf(stderr, "cohort-sim-workers: %s: %s\n", s->endpoint, zmq_strerror(zmq_errno()));
         return -1;

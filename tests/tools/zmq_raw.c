@@ -8,6 +8,8 @@
 #include <string.h>
 #include <zmq.h>
 
+#include "tool_curve.h"
+
 #define FRAME_MAX (64u << 20) /* larger than the protocol's cap, to test oversized frames */
 #define SEND_TIMEOUT_MS 5000  /* bound on queueing the frame and on delivering it at close */
 #define EXIT_USAGE 2
@@ -179,11 +181,13 @@ static int send_frame(const struct options *opts, const uint8_t *frame, size_t l
     int timeout_ms = SEND_TIMEOUT_MS;
     int64_t max_reply = FRAME_MAX;
     int rc = -1;
+    bool ready = sock && zmq_setsockopt(sock, ZMQ_LINGER, &timeout_ms, sizeof timeout_ms) == 0 &&
+                 zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) == 0 &&
+                 zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_reply, sizeof max_reply) == 0;
 
-    if (!sock || zmq_setsockopt(sock, ZMQ_LINGER, &timeout_ms, sizeof timeout_ms) < 0 ||
-        zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) < 0 ||
-        zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_reply, sizeof max_reply) < 0 ||
-        zmq_connect(sock, opts->endpoint) < 0 || zmq_send(sock, frame, len, 0) < 0) {
+    if (ready && tool_curve_setup(sock, opts->endpoint, "cohort-zmq-raw") < 0)
+        goto done; /* it said why */
+    if (!ready || zmq_connect(sock, opts->endpoint) < 0 || zmq_send(sock, frame, len, 0) < 0) {
         fprintf(stderr, "cohort-zmq-raw: %s: %s\n", opts->endpoint, zmq_strerror(zmq_errno()));
         goto done;
     }
