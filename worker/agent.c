@@ -14,6 +14,7 @@
 
 #include "clock.h"
 #include "cohort.h"
+#include "curve_client.h"
 #include "fence.h"
 #include "log.h"
 
@@ -144,7 +145,10 @@ static int link_open(struct agent *a)
     const int linger = SOCKET_LINGER_MS, reconnect = SOCKET_RECONNECT_MS,
               reconnect_max = SOCKET_RECONNECT_MAX_MS, immediate = 1;
     const int64_t max_msg = PROTO_MAX_MSG;
+    const struct curve_client_settings *curve = a->cfg.curve;
+    bool first_open = a->connected_at == 0;
     void *socket = zmq_socket(a->zmq_ctx, ZMQ_DEALER);
+    char why[512], monitor_name[64];
     int rc = COHORT_EINTERNAL;
 
     a->connected_at = clock_mono_ms();
@@ -154,6 +158,25 @@ static int link_open(struct agent *a)
         zmq_setsockopt(socket, ZMQ_RECONNECT_IVL_MAX, &reconnect_max, sizeof reconnect_max) < 0 ||
         zmq_setsockopt(socket, ZMQ_IMMEDIATE, &immediate, sizeof immediate) < 0) {
         log_error("cannot create the scheduler socket: %s", zmq_strerror(zmq_errno()));
+        goto fail;
+    }
+    /* the key files are read again at each connection, so a replaced key takes effect */
+    if ((rc = curve_client_setup(socket, a->cfg.scheduler, curve ? curve->key_file : NULL,
+                                 curve ? curve->server_key : NULL, curve && curve->insecure, why,
+                                 sizeof why)) < 0) {
+        log_error("%s", why);
+        rc = COHORT_EINVAL; /* a setting that cannot work */
+        goto fail;
+    }
+    if (first_open && curve && !curve->server_key[0] &&
+        !curve_endpoint_is_loopback(a->cfg.scheduler))
+        log_warn("talking plaintext to the scheduler at %s (--insecure): anyone on the network "
+                 "can read the jobs and pose as this worker or the scheduler",
+                 a->cfg.scheduler);
+    snprintf(monitor_name, sizeof monitor_name, "inproc://cohort-worker-handshakes-%" PRIu32,
+             a->links_opened++);
+    if ((rc = curve_client_watch(&a->handshakes, a->zmq_ctx, socket, monitor_name)) < 0) {
+        log_error("cannot watch the scheduler socket: %s", zmq_strerror(zmq_errno()));
         goto fail;
     }
     if (zmq_connect(socket, a->cfg.scheduler) < 0) {
@@ -171,6 +194,7 @@ static int link_open(struct agent *a)
     a->register_sent_at = 0;
     return 0;
 fail:
+    curve_client_unwatch(socket, &a->handshakes);
     if (socket)
         zmq_close(socket);
     return rc;
@@ -179,6 +203,7 @@ fail:
 static void link_close(struct agent *a)
 {
     zsock_close(&a->link);
+    curve_client_unwatch(a->socket, &a->handshakes);
     if (a->socket)
         zmq_close(a->socket);
     a->socket = NULL;
@@ -233,6 +258,21 @@ static void watch_silence(struct agent *a, int64_t now)
     }
 }
 
+/* Say when the scheduler refused the handshake (at most once per LOG_REPEAT_INTERVAL_MS): the
+ * worker keeps trying, so that enrolling its key later lets it in. */
+static void watch_handshakes(struct agent *a, int64_t now)
+{
+    bool curve = a->cfg.curve && a->cfg.curve->server_key[0];
+    uint64_t count;
+    char why[512];
+
+    if (!a->handshakes ||
+        curve_client_refusal(a->handshakes, a->cfg.scheduler, curve, why, sizeof why) == 0 ||
+        !log_limit_due(&a->refusals, now, LOG_REPEAT_INTERVAL_MS, &count))
+        return;
+    log_error("%s; trying again (%" PRIu64 " refusals)", why, count);
+}
+
 /* Silence first: after the worker was frozen (SIGSTOP) its jobs are fenced before anything
  * else happens. The stop goes last, since it may free the agent. */
 static void on_tick(uv_timer_t *timer)
@@ -241,6 +281,7 @@ static void on_tick(uv_timer_t *timer)
     int64_t now = clock_mono_ms();
 
     watch_silence(a, now);
+    watch_handshakes(a, now);
     if (!a->welcomed) {
         if (!a->register_sent_at || now - a->register_sent_at >= REGISTER_RETRY_MS)
             send_register(a, now);
@@ -525,7 +566,7 @@ int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config 
     a->tick_initialised = true;
     if ((rc = spool_open(&a->spool, cfg->spool_dir)) < 0 ||
         (rc = spool_scan(a->spool, on_kept_result, a)) < 0 ||
-        (rc = runner_create(&a->runner, loop, cfg->name, on_job_done, a)) < 0)
+        (rc = runner_create(&a->runner, loop, cfg->name, cfg->accounts, on_job_done, a)) < 0)
         goto fail;
     rc = COHORT_EINTERNAL;
     if (!(a->zmq_ctx = zmq_ctx_new())) {

@@ -7,6 +7,9 @@
 
 #include "proto.h"
 
+struct account_policy;
+struct curve_client_settings;
+
 /* How the worker presents itself. Borrowed: everything must outlive the agent. */
 struct agent_config {
     const char *scheduler; /* ZeroMQ endpoint of the scheduler */
@@ -17,6 +20,8 @@ struct agent_config {
     uint32_t n_labels;
     struct label *labels; /* n_labels entries */
     uint32_t grace_ms;    /* how long a stop lets running jobs finish; 0 = kill at once */
+    const struct account_policy *accounts;     /* who jobs run as; NULL: the worker itself */
+    const struct curve_client_settings *curve; /* keys for the scheduler; NULL: none */
 };
 
 struct agent;

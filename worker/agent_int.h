@@ -9,6 +9,7 @@
 #include "agent.h"
 #include "buf.h"
 #include "held.h"
+#include "log.h"
 #include "proto.h"
 #include "runner.h"
 #include "spool.h"
@@ -32,6 +33,9 @@ struct agent {
     void *zmq_ctx;
     void *socket;       /* DEALER connected to cfg.scheduler; NULL while reconnecting */
     struct zsock *link; /* socket joined to the loop */
+    void *handshakes;   /* PAIR receiving the socket's handshake failures, or NULL */
+    uint32_t links_opened;     /* numbers the inproc endpoints of handshakes */
+    struct log_limit refusals; /* lines saying the scheduler refused the handshake */
     struct spool *spool;
     struct runner *runner;
     struct held_results held; /* finished attempts awaiting RESULT_ACK */

@@ -1,14 +1,11 @@
-/* launch.c — a job spec made a process: env, PATH lookup, posix_spawn in its own group. */
+/* launch.c — a job spec made a process: its account, env, PATH lookup, then job_spawn.h. */
 #define _GNU_SOURCE
 #include "launch.h"
 
 #include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
-#include <pwd.h>
 #include <stdbool.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +15,7 @@
 
 #include "cohort.h"
 #include "log.h"
+#include "job_spawn.h"
 
 #define ENV_BASE_MAX 8 /* entries the worker sets itself, before the user's */
 
@@ -33,14 +31,15 @@ static void copy_string(char *out, size_t out_len, const char *value, const char
     snprintf(out, out_len, "%s", value && value[0] ? value : fallback);
 }
 
-void launch_base_init(struct launch_base *base, const char *worker_name)
+void launch_base_init(struct launch_base *base, const char *worker_name,
+                      const struct account_policy *accounts)
 {
-    struct passwd *account = getpwuid(geteuid());
-
     copy_string(base->worker_name, sizeof base->worker_name, worker_name, "");
     copy_string(base->path, sizeof base->path, getenv("PATH"), LAUNCH_DEFAULT_PATH);
-    copy_string(base->home, sizeof base->home, account ? account->pw_dir : NULL, "/");
-    copy_string(base->user, sizeof base->user, account ? account->pw_name : NULL, "");
+    if (accounts)
+        base->accounts = *accounts;
+    else
+        account_policy_as_worker(&base->accounts);
 }
 
 static void env_free(struct job_env *env)
@@ -108,10 +107,11 @@ static const char *env_get(const struct job_env *env, const char *key)
     return NULL;
 }
 
-/* Build the job's whole environment into *env. Entries of the spec that are not KEY=VALUE
- * are skipped with a warning. Returns 0 or COHORT_ENOMEM (env is then empty). */
+/* Build the environment of the job running as account into *env. Entries of the spec that
+ * are not KEY=VALUE are skipped with a warning. Returns 0 or COHORT_ENOMEM (env is then
+ * empty). */
 static int env_build(struct job_env *env, const struct launch_base *base,
-                     const struct launch_request *req)
+                     const struct launch_request *req, const struct job_account *account)
 {
     const struct job_spec *spec = req->spec;
     int rc = COHORT_ENOMEM;
@@ -121,9 +121,9 @@ static int env_build(struct job_env *env, const struct launch_base *base,
     if (!(env->entries = calloc(env->cap + 1, sizeof(*env->entries))))
         goto fail;
     if ((rc = env_putf(env, "PATH=%s", base->path)) < 0 ||
-        (rc = env_putf(env, "HOME=%s", base->home)) < 0 ||
-        (base->user[0] && ((rc = env_putf(env, "USER=%s", base->user)) < 0 ||
-                           (rc = env_putf(env, "LOGNAME=%s", base->user)) < 0)) ||
+        (rc = env_putf(env, "HOME=%s", account->home)) < 0 ||
+        (account->name[0] && ((rc = env_putf(env, "USER=%s", account->name)) < 0 ||
+                              (rc = env_putf(env, "LOGNAME=%s", account->name)) < 0)) ||
         (rc = env_putf(env, "COHORT_JOB_ID=%" PRIu64, req->job_id)) < 0 ||
         (rc = env_putf(env, "COHORT_ATTEMPT=%" PRIu32, req->attempt)) < 0 ||
         (req->array_index >= 0 &&
@@ -164,7 +164,8 @@ static int candidate_paths(char candidate[PATH_MAX], char checked[PATH_MAX], con
 /* Look cmd up like a shell: as given when it holds a '/', else in each directory of
  * path_value, where relative entries are taken from cwd, the job's working directory.
  * Returns 0 with the path to execute in out (PATH_MAX bytes), else ENOENT, or EACCES when
- * only candidates that cannot be executed exist. */
+ * only candidates that cannot be executed exist (a path with '/' is only checked to
+ * exist: executing it says the rest). */
 static int resolve_command(char out[PATH_MAX], const char *cmd, const char *path_value,
                            const char *cwd)
 {
@@ -175,8 +176,14 @@ static int resolve_command(char out[PATH_MAX], const char *cmd, const char *path
 
     if (cmd[0] == '\0')
         return ENOENT;
-    if (strchr(cmd, '/'))
-        return (size_t)snprintf(out, PATH_MAX, "%s", cmd) < PATH_MAX ? 0 : ENAMETOOLONG;
+    if (strchr(cmd, '/')) {
+        if ((size_t)snprintf(out, PATH_MAX, "%s", cmd) >= PATH_MAX ||
+            (size_t)snprintf(checked, PATH_MAX, "%s%s%s", cmd[0] == '/' ? "" : cwd,
+                             cmd[0] == '/' ? "" : "/", cmd) >= PATH_MAX)
+            return ENAMETOOLONG;
+        /* missing: fail before starting, also when an account switch would run it */
+        return stat(checked, &st) < 0 && errno == ENOENT ? ENOENT : 0;
+    }
     for (const char *dir = path_value;; dir = dir_end + 1) {
         dir_end = strchrnul(dir, ':');
         if (candidate_paths(candidate, checked, dir, (int)(dir_end - dir), cmd, cwd) == 0 &&
@@ -211,47 +218,47 @@ static int check_cwd(char *reason, size_t reason_len, const char *cwd,
     return err ? COHORT_EINVAL : 0;
 }
 
-/* posix_spawn path with the job's streams, cwd, own process group and default signals.
- * Returns 0 or an errno value. */
-static int spawn_in_group(pid_t *pid, const char *path, char *const argv[], char *const envp[],
-                          const struct spool_streams *streams, const char *cwd)
+/* Prepare the job's account: resolve it and, when it is not the worker's, give it the work
+ * dir. Returns 0, or a negative code with reason set. */
+static int account_prepare(struct job_account *account, char *reason, size_t reason_len,
+                           const struct launch_base *base, const struct launch_request *req)
 {
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
-    sigset_t no_signals, all_signals;
-    int err;
+    int rc = account_resolve(account, &base->accounts, req->spec->user, base->worker_name, reason,
+                             reason_len);
 
-    sigemptyset(&no_signals);
-    sigfillset(&all_signals);
-    if ((err = posix_spawnattr_init(&attr)) != 0)
-        return err;
-    if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
-        posix_spawnattr_destroy(&attr);
-        return err;
+    if (rc == 0 && !account->is_worker &&
+        spool_streams_give_work_dir(req->streams, account->uid, account->gid) < 0) {
+        snprintf(reason, reason_len, "worker %s cannot prepare the job's work directory",
+                 base->worker_name);
+        rc = COHORT_EIO;
     }
-    if ((err = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                   POSIX_SPAWN_SETSIGDEF)) ||
-        (err = posix_spawnattr_setpgroup(&attr, 0)) ||
-        (err = posix_spawnattr_setsigmask(&attr, &no_signals)) ||
-        (err = posix_spawnattr_setsigdefault(&attr, &all_signals)) ||
-        (err = posix_spawn_file_actions_adddup2(&actions, streams->stdin_fd, STDIN_FILENO)) ||
-        (err = posix_spawn_file_actions_adddup2(&actions, streams->stdout_fd, STDOUT_FILENO)) ||
-        (err = posix_spawn_file_actions_adddup2(&actions, streams->stderr_fd, STDERR_FILENO)) ||
-        (err = posix_spawn_file_actions_addchdir_np(&actions, cwd)))
-        goto done;
-    err = posix_spawn(pid, path, &actions, &attr, argv, envp);
-done:
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    return err;
+    return rc;
+}
+
+/* Say why spawning failed, for a job run as account: *exit_code and reason. Returns the
+ * launch_job code. */
+static int spawn_failed(int32_t *exit_code, char *reason, size_t reason_len, int err,
+                        const struct launch_base *base, const struct job_account *account,
+                        const char *command)
+{
+    if (!account->is_worker) {
+        *exit_code = -1;
+        snprintf(reason, reason_len, "worker %s cannot start %s to run the job as %s: %s",
+                 base->worker_name, base->accounts.job_exec, account->name, strerror(err));
+        return err == ENOMEM ? COHORT_ENOMEM : COHORT_EIO;
+    }
+    *exit_code = err == ENOENT ? 127 : 126;
+    snprintf(reason, reason_len, "cannot execute '%s': %s", command, strerror(err));
+    return err == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
 }
 
 int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
                const struct launch_base *base, const struct launch_request *req)
 {
     const struct job_spec *spec = req->spec;
-    const char *cwd = spec->cwd && spec->cwd[0] ? spec->cwd : req->streams->dir;
+    const char *cwd = spec->cwd && spec->cwd[0] ? spec->cwd : req->streams->work_dir;
     const char *search_path;
+    struct job_account account;
     struct job_env env = {0};
     char **argv = NULL;
     char command[PATH_MAX];
@@ -264,9 +271,9 @@ int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
         snprintf(reason, reason_len, "the job has no command");
         goto done;
     }
-    if ((rc = check_cwd(reason, reason_len, cwd, base)) < 0)
-        goto done;
-    if ((rc = env_build(&env, base, req)) < 0)
+    if ((rc = check_cwd(reason, reason_len, cwd, base)) < 0 ||
+        (rc = account_prepare(&account, reason, reason_len, base, req)) < 0 ||
+        (rc = env_build(&env, base, req, &account)) < 0)
         goto done;
     rc = COHORT_ENOMEM;
     if (!(argv = calloc(spec->argc + 1, sizeof(*argv))))
@@ -274,14 +281,24 @@ int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
     memcpy(argv, spec->argv, spec->argc * sizeof(*argv));
     if (!(search_path = env_get(&env, "PATH")))
         search_path = LAUNCH_DEFAULT_PATH;
-    err = resolve_command(command, spec->argv[0], search_path, cwd);
-    if (!err)
-        err = spawn_in_group(pid, command, argv, env.entries, req->streams, cwd);
-    if (err) {
-        *pid = 0;
+    if ((err = resolve_command(command, spec->argv[0], search_path, cwd)) != 0) {
         *exit_code = err == ENOENT ? 127 : 126;
         snprintf(reason, reason_len, "cannot execute '%s': %s", spec->argv[0], strerror(err));
-        rc = err == ENOMEM ? COHORT_ENOMEM : COHORT_EINVAL;
+        rc = COHORT_EINVAL;
+        goto done;
+    }
+    struct spawn_request spawn = {
+        .program = command,
+        .argv = argv,
+        .envp = env.entries,
+        .cwd = cwd,
+        .streams = req->streams,
+        .account = &account,
+        .job_exec = base->accounts.job_exec,
+    };
+    if ((err = spawn_job(pid, &spawn)) != 0) {
+        *pid = 0;
+        rc = spawn_failed(exit_code, reason, reason_len, err, base, &account, spec->argv[0]);
         goto done;
     }
     rc = 0;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "account.h"
 #include "agent.h"
 #include "cohort.h"
 #include "log.h"
@@ -44,7 +45,7 @@ static void on_signal(uv_signal_t *handle, int signum)
 }
 
 /* Run the worker until it is stopped by a signal. Returns the process exit status. */
-static int run(const struct worker_options *opts)
+static int run(const struct worker_options *opts, const struct account_policy *accounts)
 {
     struct daemon d = {0};
     struct agent_config cfg = {
@@ -56,6 +57,8 @@ static int run(const struct worker_options *opts)
         .n_labels = opts->n_labels,
         .labels = (struct label *)opts->labels,
         .grace_ms = (uint32_t)opts->grace_ms,
+        .accounts = accounts,
+        .curve = &opts->curve,
     };
     int rc;
 
@@ -78,6 +81,7 @@ static int run(const struct worker_options *opts)
 int main(int argc, char **argv)
 {
     struct worker_options opts;
+    struct account_policy accounts;
     bool exit_now = false;
     char err[512];
     int rc, status = 0;
@@ -87,12 +91,15 @@ int main(int argc, char **argv)
     options_init(&opts);
     if ((rc = options_parse(&opts, &exit_now, argc, argv, err, sizeof err)) == 0 && !exit_now)
         rc = options_fill_defaults(&opts, err, sizeof err);
+    if (rc == 0 && !exit_now)
+        rc = account_policy_init(&accounts, opts.job_user, opts.allow_root_jobs, NULL, err,
+                                 sizeof err);
     if (rc < 0) {
         fprintf(stderr, "cohort-worker: %s\n", rc == COHORT_ENOMEM ? "out of memory" : err);
         status = rc == COHORT_EINVAL ? 2 : 1;
     } else if (!exit_now) {
         log_setup("cohort-worker", opts.log_level);
-        status = run(&opts);
+        status = run(&opts, &accounts);
     }
     options_free(&opts);
     return status;

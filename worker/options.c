@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account.h"
 #include "cohort.h"
 #include "config.h"
 #include "host.h"
@@ -36,6 +37,16 @@ static const char usage_text[] =
     "  --grace SECS          on SIGTERM or SIGINT, how long running jobs may finish before\n"
     "                        they are killed and requeued (default: 30; 0 = at once;\n"
     "                        a second signal kills them at once)\n"
+    "  --job-user USER       as root: the account for jobs whose owner has no local\n"
+    "                        account, or is root (default: " ACCOUNT_DEFAULT_JOB_USER ")\n"
+    "  --allow-root-jobs     as root: run jobs owned by root as root (config: true/false)\n"
+    "  --key FILE            this worker's key file, from cohort keygen (default:\n"
+    "                        $COHORT_KEY_FILE, else ~/.config/cohort/key when it exists)\n"
+    "  --server-key KEY|FILE the scheduler's public key or its server.pub (default:\n"
+    "                        $COHORT_SERVER_KEY, else ~/.config/cohort/server.pub when it\n"
+    "                        exists); with it the connection uses CURVE\n"
+    "  --insecure            allow plaintext to a scheduler not on this machine (config:\n"
+    "                        true/false; also $COHORT_INSECURE=1)\n"
     "  --log-level LEVEL     debug, info, warn or error (default: info)\n"
     "  --help                show this help and exit\n"
     "  --version             show the version and exit\n";
@@ -52,6 +63,7 @@ void options_free(struct worker_options *opts)
     free(opts->scheduler);
     free(opts->name);
     free(opts->spool);
+    free(opts->job_user);
     for (uint32_t i = 0; i < opts->n_labels; i++) {
         free((char *)opts->labels[i].key);
         free((char *)opts->labels[i].value);
@@ -192,6 +204,64 @@ static int set_grace(struct worker_options *opts, const char *value, char *err, 
     return 0;
 }
 
+static int set_job_user(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    if (value[0] == '\0' || strlen(value) > ACCOUNT_NAME_MAX) {
+        snprintf(err, err_len, "job-user must name a local account");
+        return COHORT_EINVAL;
+    }
+    return replace_string(&opts->job_user, value);
+}
+
+/* Parse a yes/no setting: true/false, yes/no, on/off or 1/0. Returns 0 or COHORT_EINVAL. */
+static int parse_switch(bool *out, const char *key, const char *value, char *err, size_t err_len)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
+            *out = strcasecmp(value, yes[i]) == 0;
+            return 0;
+        }
+    }
+    snprintf(err, err_len, "%s must be true or false, not '%s'", key, value);
+    return COHORT_EINVAL;
+}
+
+static int set_allow_root_jobs(struct worker_options *opts, const char *value, char *err,
+                               size_t err_len)
+{
+    return parse_switch(&opts->allow_root_jobs, "allow-root-jobs", value, err, err_len);
+}
+
+/* Copy a key file path or server key into a curve_client_settings field. */
+static int set_key_setting(char *field, const char *key, const char *value, char *err,
+                           size_t err_len)
+{
+    if (value[0] == '\0' || strlen(value) >= CURVE_CLIENT_PATH_MAX) {
+        snprintf(err, err_len, "%s must be 1 to %d characters", key, CURVE_CLIENT_PATH_MAX - 1);
+        return COHORT_EINVAL;
+    }
+    memcpy(field, value, strlen(value) + 1);
+    return 0;
+}
+
+static int set_key(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    return set_key_setting(opts->curve.key_file, "key", value, err, err_len);
+}
+
+static int set_server_key(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    return set_key_setting(opts->curve.server_key, "server-key", value, err, err_len);
+}
+
+static int set_insecure(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    return parse_switch(&opts->curve.insecure, "insecure", value, err, err_len);
+}
+
 static const struct {
     const char *key; /* the long flag name, also the config key */
     int (*set)(struct worker_options *opts, const char *value, char *err, size_t err_len);
@@ -200,6 +270,9 @@ static const struct {
     {"cpus", set_cpus},           {"mem", set_mem},
     {"label", set_label},         {"spool", set_spool},
     {"log-level", set_log_level}, {"grace", set_grace},
+    {"job-user", set_job_user},   {"allow-root-jobs", set_allow_root_jobs},
+    {"key", set_key},             {"server-key", set_server_key},
+    {"insecure", set_insecure},
 };
 
 int options_set(struct worker_options *opts, const char *key, const char *value, char *err,
@@ -224,7 +297,10 @@ static const struct option long_options[] = {
     {"name", required_argument, NULL, 's'},   {"cpus", required_argument, NULL, 's'},
     {"mem", required_argument, NULL, 's'},    {"label", required_argument, NULL, 's'},
     {"spool", required_argument, NULL, 's'},  {"log-level", required_argument, NULL, 's'},
-    {"grace", required_argument, NULL, 's'},  {"help", no_argument, NULL, 'h'},
+    {"grace", required_argument, NULL, 's'},  {"job-user", required_argument, NULL, 's'},
+    {"allow-root-jobs", no_argument, NULL, 't'}, {"key", required_argument, NULL, 's'},
+    {"server-key", required_argument, NULL, 's'}, {"insecure", no_argument, NULL, 't'},
+    {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 };
 
@@ -260,6 +336,9 @@ int options_parse(struct worker_options *opts, bool *exit_now, int argc, char **
             break;
         case 's':
             flags[n_flags++] = (struct flag){long_options[index].name, optarg};
+            break;
+        case 't': /* a switch given as a flag: on */
+            flags[n_flags++] = (struct flag){long_options[index].name, "true"};
             break;
         case ':':
             snprintf(err, err_len, "option '%s' needs a value (see --help)", argv[optind - 1]);
@@ -304,6 +383,21 @@ static int default_spool(char **out, char *err, size_t err_len)
     return asprintf(out, "%s/.local/state/cohort-worker", home) < 0 ? COHORT_ENOMEM : 0;
 }
 
+/* Fill the key settings from the environment and default files, and check that they can be
+ * used with the scheduler (a key file that loads; plaintext only when allowed), so that a
+ * worker that could never connect says so at start. */
+static int curve_defaults(struct worker_options *opts, char *err, size_t err_len)
+{
+    struct curve_client_keys keys;
+
+    curve_client_defaults(&opts->curve);
+    if (curve_client_keys_load(&keys, opts->scheduler, opts->curve.key_file, opts->curve.server_key,
+                               opts->curve.insecure, err, err_len) < 0)
+        return COHORT_EINVAL;
+    explicit_bzero(&keys, sizeof keys);
+    return 0;
+}
+
 int options_fill_defaults(struct worker_options *opts, char *err, size_t err_len)
 {
     const char *endpoint = getenv("COHORT_SCHEDULER");
@@ -334,5 +428,7 @@ int options_fill_defaults(struct worker_options *opts, char *err, size_t err_len
         opts->log_level = LOG_INFO;
     if (opts->grace_ms < 0)
         opts->grace_ms = OPTIONS_DEFAULT_GRACE_S * 1000;
-    return 0;
+    if (!opts->job_user && (rc = replace_string(&opts->job_user, ACCOUNT_DEFAULT_JOB_USER)) < 0)
+        return rc;
+    return curve_defaults(opts, err, err_len);
 }

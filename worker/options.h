@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "curve_client.h"
 #include "proto.h"
 
 #define OPTIONS_DEFAULT_SCHEDULER "tcp://127.0.0.1:7700"
@@ -15,13 +16,16 @@
 #define OPTIONS_GRACE_MAX_S 86400  /* the longest grace accepted */
 
 struct worker_options {
-    char *scheduler;  /* owned; ZeroMQ endpoint */
-    char *name;       /* owned */
-    char *spool;      /* owned; spool directory */
-    uint32_t cpus;    /* 0 until known */
-    uint64_t mem;     /* bytes; 0 until known */
-    int log_level;    /* enum log_level; -1 until known */
-    int64_t grace_ms; /* how long a stop lets running jobs finish; -1 until known */
+    char *scheduler;      /* owned; ZeroMQ endpoint */
+    char *name;           /* owned */
+    char *spool;          /* owned; spool directory */
+    uint32_t cpus;        /* 0 until known */
+    uint64_t mem;         /* bytes; 0 until known */
+    int log_level;        /* enum log_level; -1 until known */
+    int64_t grace_ms;     /* how long a stop lets running jobs finish; -1 until known */
+    char *job_user;       /* owned; account for jobs whose owner has none (or is root) */
+    bool allow_root_jobs; /* a job owned by root may run as root */
+    struct curve_client_settings curve; /* key, server-key, insecure */
     uint32_t n_labels;
     struct label labels[PROTO_MAX_LABELS]; /* owned strings; keys are unique */
 };
@@ -47,9 +51,11 @@ int options_parse(struct worker_options *opts, bool *exit_now, int argc, char **
 
 /* Fill in what was not given: $COHORT_SCHEDULER or OPTIONS_DEFAULT_SCHEDULER, the host name,
  * its cpus and memory, the spool directory (/var/lib/cohort-worker for root, else
- * $XDG_STATE_HOME/cohort-worker or ~/.local/state/cohort-worker), level info and a grace of
- * OPTIONS_DEFAULT_GRACE_S. Returns 0, or COHORT_EINVAL with err set when a default cannot be
- * found, or COHORT_ENOMEM. */
+ * $XDG_STATE_HOME/cohort-worker or ~/.local/state/cohort-worker), level info, a grace of
+ * OPTIONS_DEFAULT_GRACE_S, job-user ACCOUNT_DEFAULT_JOB_USER, and the keys as
+ * curve_client_defaults finds them. Returns 0, or COHORT_EINVAL with err set when a default
+ * cannot be found or the keys cannot be used with the scheduler (see
+ * curve_client_keys_load), or COHORT_ENOMEM. */
 int options_fill_defaults(struct worker_options *opts, char *err, size_t err_len);
 
 #endif

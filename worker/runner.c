@@ -234,7 +234,7 @@ static void on_sigchld(uv_signal_t *handle, int signum)
 }
 
 int runner_create(struct runner **out, uv_loop_t *loop, const char *worker_name,
-                  runner_done_cb on_done, void *arg)
+                  const struct account_policy *accounts, runner_done_cb on_done, void *arg)
 {
     struct runner *r = NULL;
     int rc = COHORT_ENOMEM;
@@ -245,7 +245,11 @@ int runner_create(struct runner **out, uv_loop_t *loop, const char *worker_name,
     r->loop = loop;
     r->on_done = on_done;
     r->arg = arg;
-    launch_base_init(&r->base, worker_name);
+    launch_base_init(&r->base, worker_name, accounts);
+    if (r->base.accounts.switch_accounts)
+        log_info("jobs run as their owners' accounts; owners without one%s run as %s",
+                 r->base.accounts.allow_root_jobs ? "" : " and root",
+                 r->base.accounts.fallback.name);
     rc = COHORT_EINTERNAL;
     if (uv_signal_init(loop, &r->sigchld) < 0)
         goto fail;

@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <uv.h>
 
+#include "account.h"
 #include "proto.h"
 #include "result.h"
 #include "spool.h"
@@ -29,10 +30,11 @@ struct runner_request {
 typedef void (*runner_done_cb)(const struct attempt_result *res, void *arg);
 
 /* Create a runner on loop that reaps its children on SIGCHLD (the process must have no
- * other children it waits for). worker_name appears in reasons. Returns 0 or COHORT_ENOMEM /
+ * other children it waits for). worker_name appears in reasons; accounts (copied) says who
+ * jobs run as, NULL meaning always as the worker itself. Returns 0 or COHORT_ENOMEM /
  * COHORT_EINTERNAL; on failure *out is NULL. */
 int runner_create(struct runner **out, uv_loop_t *loop, const char *worker_name,
-                  runner_done_cb on_done, void *arg);
+                  const struct account_policy *accounts, runner_done_cb on_done, void *arg);
 
 /* SIGKILL every process group still running, without reporting results, and free *r once
  * libuv closed its handles (the loop must run once more); sets *r to NULL. NULL or

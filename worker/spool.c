@@ -25,6 +25,8 @@
 #define RESULT_FILE_MAX (16u << 10) /* an encoded result without output is far smaller */
 #define REMOVE_DEPTH_MAX 128        /* directory nesting a job may leave behind */
 #define ATTEMPT_NAME_MAX 48         /* "JOB.ATTEMPT" with both numbers at their widest */
+#define WORK_DIR "work"             /* in an attempt dir: the job's own, its default cwd */
+#define PASS_THROUGH_MODE 0711      /* others may pass through to a dir inside, not list */
 
 struct spool {
     char root[PATH_MAX - 2 * ATTEMPT_NAME_MAX]; /* as given; room left for paths inside */
@@ -101,7 +103,7 @@ static int remove_tree(int parent_fd, const char *name, int depth)
         return -1;
     }
     fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (fd < 0 && errno == EACCES && fchmodat(parent_fd, name, 0700, 0) == 0)
+    if (fd < 0 && errno == EACCES && fchmodat(parent_fd, name, 0700, AT_SYMLINK_NOFOLLOW) == 0)
         fd = openat(parent_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0 || !(dir = fdopendir(fd))) {
         saved_errno = errno;
@@ -159,9 +161,11 @@ static ssize_t read_up_to(int fd, void *data, size_t max)
     return (ssize_t)got;
 }
 
+/* Create name in dir_fd as a new file, mode 0600: fails when anything (a symbolic link
+ * too) has that name. Returns the fd or -1 with errno. */
 static int create_file(int dir_fd, const char *name, int access_mode)
 {
-    return openat(dir_fd, name, access_mode | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+    return openat(dir_fd, name, access_mode | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 }
 
 static void close_fd(int *fd)
@@ -169,6 +173,30 @@ static void close_fd(int *fd)
     if (*fd >= 0)
         close(*fd);
     *fd = -1;
+}
+
+/* Check that the spool root belongs to this process's user (no one else may swap what is
+ * in it), and as root make it passable for the accounts jobs run as. Returns 0 or -1
+ * (logged). */
+static int root_check_owner(int root_fd, const char *root)
+{
+    struct stat st;
+
+    if (fstat(root_fd, &st) < 0) {
+        log_error("cannot check spool directory %s: %s", root, strerror(errno));
+        return -1;
+    }
+    if (st.st_uid != geteuid()) {
+        log_error("spool directory %s belongs to uid %ld, not to this worker's (uid %ld)", root,
+                  (long)st.st_uid, (long)geteuid());
+        return -1;
+    }
+    if (geteuid() == 0 && (st.st_mode & 07777) != PASS_THROUGH_MODE &&
+        fchmod(root_fd, PASS_THROUGH_MODE) < 0) {
+        log_error("cannot set the mode of spool directory %s: %s", root, strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 int spool_open(struct spool **out, const char *root)
@@ -188,10 +216,13 @@ int spool_open(struct spool **out, const char *root)
     strcpy(sp->root, root);
     rc = COHORT_EIO;
     if (make_dirs(root) < 0 || (sp->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-        (sp->lock_fd = create_file(sp->root_fd, SPOOL_LOCK_FILE, O_RDWR)) < 0) {
+        (sp->lock_fd = openat(sp->root_fd, SPOOL_LOCK_FILE,
+                              O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
         log_error("cannot open spool directory %s: %s", root, strerror(errno));
         goto fail;
     }
+    if (root_check_owner(sp->root_fd, root) < 0)
+        goto fail;
     if (flock(sp->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         rc = errno == EWOULDBLOCK ? COHORT_ESTATE : COHORT_EIO;
         log_error("cannot lock spool directory %s: %s", root,
@@ -228,6 +259,19 @@ void spool_streams_close(struct spool_streams *streams)
     close_fd(&streams->stdin_fd);
     close_fd(&streams->stdout_fd);
     close_fd(&streams->stderr_fd);
+    close_fd(&streams->dir_fd);
+}
+
+int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, gid_t gid)
+{
+    /* the job has not started and only the worker can write in the attempt dir, so the
+     * work dir is still the one spool_attempt_create made */
+    if (fchownat(streams->dir_fd, WORK_DIR, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+        fchmod(streams->dir_fd, PASS_THROUGH_MODE) < 0) {
+        log_error("cannot give %s to uid %ld: %s", streams->work_dir, (long)uid, strerror(errno));
+        return COHORT_EIO;
+    }
+    return 0;
 }
 
 int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
@@ -236,11 +280,14 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
     char name[ATTEMPT_NAME_MAX];
     int dir_fd = -1, saved_errno;
 
-    streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = -1;
+    streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->dir_fd = -1;
     attempt_dir_name(name, job_id, attempt);
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);
+    snprintf(streams->work_dir, sizeof streams->work_dir, "%s/%s/%s", sp->root, name, WORK_DIR);
     if (remove_tree(sp->root_fd, name, 0) < 0 || mkdirat(sp->root_fd, name, 0700) < 0 ||
-        (dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (dir_fd = streams->dir_fd =
+             openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        mkdirat(dir_fd, WORK_DIR, 0700) < 0 ||
         (streams->stdout_fd = create_file(dir_fd, "stdout", O_WRONLY)) < 0 ||
         (streams->stderr_fd = create_file(dir_fd, "stderr", O_WRONLY)) < 0)
         goto fail;
@@ -252,13 +299,11 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
         close_fd(&streams->stdin_fd);
     if (streams->stdin_fd < 0)
         goto fail;
-    close(dir_fd);
     return 0;
 fail:
     saved_errno = errno;
     log_error("cannot prepare spool directory %s: %s", streams->dir, strerror(saved_errno));
     spool_streams_close(streams);
-    close_fd(&dir_fd);
     remove_tree(sp->root_fd, name, 0);
     return saved_errno == ENOMEM ? COHORT_ENOMEM : COHORT_EIO;
 }
@@ -322,7 +367,9 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
         goto done;
     }
     rc = COHORT_EIO;
+    /* a result.tmp left by a crash is replaced, never written through */
     if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        (unlinkat(dir_fd, RESULT_TMP_FILE, 0) < 0 && errno != ENOENT) ||
         (fd = create_file(dir_fd, RESULT_TMP_FILE, O_WRONLY)) < 0 ||
         write_all(fd, encoded.data, encoded.len) < 0 || fsync(fd) < 0 ||
         renameat(dir_fd, RESULT_TMP_FILE, dir_fd, RESULT_FILE) < 0 || fsync(dir_fd) < 0) {

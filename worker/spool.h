@@ -4,6 +4,7 @@
 
 #include <limits.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "buf.h"
 #include "result.h"
@@ -15,16 +16,20 @@ struct spool;
 /* The files an attempt runs with. Every fd is owned by the holder and closed with
  * spool_streams_close; -1 when not open. */
 struct spool_streams {
-    int stdin_fd;       /* the spooled stdin bytes, or /dev/null */
-    int stdout_fd;      /* SPOOL/JOB.ATTEMPT/stdout, empty */
-    int stderr_fd;      /* SPOOL/JOB.ATTEMPT/stderr, empty */
-    char dir[PATH_MAX]; /* SPOOL/JOB.ATTEMPT: the job's cwd when it names none */
+    int stdin_fd;            /* the spooled stdin bytes, or /dev/null */
+    int stdout_fd;           /* SPOOL/JOB.ATTEMPT/stdout, empty */
+    int stderr_fd;           /* SPOOL/JOB.ATTEMPT/stderr, empty */
+    int dir_fd;              /* SPOOL/JOB.ATTEMPT itself */
+    char dir[PATH_MAX];      /* SPOOL/JOB.ATTEMPT: the worker's files of the attempt */
+    char work_dir[PATH_MAX]; /* SPOOL/JOB.ATTEMPT/work: the job's cwd when it names none */
 };
 
 /* Open the spool rooted at root, creating it (and missing parents) with mode 0700, and lock
- * it so that no second worker shares it. On failure *out is NULL, the reason is logged and
- * COHORT_EIO (cannot create or open), COHORT_ESTATE (locked by another worker),
- * COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
+ * it so that no second worker shares it. The root must belong to this process's user; a
+ * worker running as root gives it mode 0711, so that the accounts its jobs run as can pass
+ * through to their work dirs (never list it). On failure *out is NULL, the reason is logged
+ * and COHORT_EIO (cannot create or open, or owned by another user), COHORT_ESTATE (locked
+ * by another worker), COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
 int spool_open(struct spool **out, const char *root);
 
 /* Release the lock and free *sp; sets *sp to NULL. NULL or *sp == NULL is a no-op. */
@@ -33,12 +38,19 @@ void spool_destroy(struct spool **sp);
 /* The root directory given to spool_open (borrowed). */
 const char *spool_root(const struct spool *sp);
 
-/* Create the directory of (job, attempt) afresh (removing any leftover of that name), write
- * the stdin bytes there when there are any, and open the three streams into *streams. On
- * failure nothing is left behind, all fds in *streams are -1, the reason is logged and
- * COHORT_EIO or COHORT_ENOMEM is returned. */
+/* Create the directory of (job, attempt) afresh (removing any leftover of that name, never
+ * following a symbolic link), mode 0700, with the empty work dir `work` (0700) in it; write
+ * the stdin bytes there when there are any, and open the three streams into *streams. Every
+ * file is created new (O_EXCL, O_NOFOLLOW) in the directory just made. On failure nothing
+ * is left behind, all fds in *streams are -1, the reason is logged and COHORT_EIO or
+ * COHORT_ENOMEM is returned. */
 int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
                          uint32_t attempt, const uint8_t *stdin_data, uint32_t stdin_len);
+
+/* Give the work dir of streams to the account uid:gid a job runs as, and let that account
+ * pass through the attempt dir (mode 0711) to reach it; everything else there stays the
+ * worker's, mode 0600. Call it before the job starts. Returns 0 or COHORT_EIO (logged). */
+int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, gid_t gid);
 
 /* Close whichever fds of *streams are open and mark them -1. */
 void spool_streams_close(struct spool_streams *streams);

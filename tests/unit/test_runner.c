@@ -1,4 +1,5 @@
-/* test_runner.c — the job runner: exits, streams, signals, limits, env, group kills. */
+/* test_runner.c — the job runner: exits, streams, signals, limits, env, group kills, accounts. */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <setjmp.h>
@@ -8,7 +9,10 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <libgen.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <uv.h>
@@ -53,7 +57,8 @@ static int refuse_kept_result(const struct attempt_result *res, void *arg)
     return COHORT_EINTERNAL;
 }
 
-static int setup(void **state)
+/* Set up a fixture whose runner uses accounts (NULL: jobs run as the test itself). */
+static void fixture_setup(void **state, const struct account_policy *accounts)
 {
     struct fixture *f = calloc(1, sizeof(*f));
 
@@ -64,8 +69,33 @@ static int setup(void **state)
     uv_timer_init(&f->loop, &f->guard);
     f->guard.data = f;
     assert_int_equal(spool_open(&f->spool, f->root), 0);
-    assert_int_equal(runner_create(&f->runner, &f->loop, "testw", on_done, f), 0);
+    assert_int_equal(runner_create(&f->runner, &f->loop, "testw", accounts, on_done, f), 0);
     *state = f;
+}
+
+static int setup(void **state)
+{
+    fixture_setup(state, NULL);
+    return 0;
+}
+
+/* A fixture whose runner switches accounts as a root worker does, with job-user nobody and
+ * the cohort-job-exec of this build. Its tests are skipped when not run as root. */
+static int setup_switching(void **state)
+{
+    struct account_policy accounts;
+    char self[PATH_MAX], job_exec[PATH_MAX + 32], err[512];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+
+    *state = NULL;
+    if (geteuid() != 0)
+        return 0;
+    assert_true(len > 0);
+    self[len] = '\0';
+    snprintf(job_exec, sizeof job_exec, "%s/../worker/cohort-job-exec", dirname(self));
+    if (account_policy_init(&accounts, "nobody", false, job_exec, err, sizeof err) < 0)
+        fail_msg("%s", err);
+    fixture_setup(state, &accounts);
     return 0;
 }
 
@@ -75,6 +105,8 @@ static int teardown(void **state)
 
     char lock_path[128];
 
+    if (!f)
+        return 0; /* a skipped test */
     runner_destroy(&f->runner);
     /* attempt dirs without a result are what the scan deletes */
     assert_int_equal(spool_scan(f->spool, refuse_kept_result, NULL), 0);
@@ -111,6 +143,7 @@ static void run_for(struct fixture *f, uint64_t ms)
 
 struct job {
     uint64_t job_id;
+    const char *user; /* the owner; "tester" (no such account) when NULL */
     int64_t array_index;
     const char *cwd;
     uint32_t time_limit;
@@ -131,7 +164,7 @@ static int64_t start(struct fixture *f, const struct job *j, const char **argv)
         argc++;
     struct job_spec spec = {
         .name = "test",
-        .user = "tester",
+        .user = j->user ? j->user : "tester",
         .cpus = 1,
         .time_limit = j->time_limit,
         .cwd = j->cwd ? j->cwd : "",
@@ -314,7 +347,7 @@ static void test_default_cwd_is_spool_dir(void **state)
 
     start(f, &(struct job){.job_id = 9}, argv);
     wait_for_results(f, 1, WAIT_DEFAULT_MS);
-    snprintf(expected, sizeof expected, "%s/9.1\n", f->root);
+    snprintf(expected, sizeof expected, "%s/9.1/work\n", f->root);
     assert_string_equal(spool_file(f, 9, "stdout"), expected);
 }
 
@@ -465,6 +498,124 @@ static void test_fence_marks_what_it_kills_and_only_that(void **state)
     assert_true(f->result.fenced);
 }
 
+/* The fixture of a test that needs root, or skip it. */
+static struct fixture *switching_fixture(void **state)
+{
+    if (!*state)
+        skip();
+    return *state;
+}
+
+/* The uid of account name (which must exist). */
+static uid_t uid_of(const char *name)
+{
+    struct passwd *pw = getpwnam(name);
+
+    assert_non_null(pw);
+    return pw->pw_uid;
+}
+
+static void test_switched_job_runs_as_job_user(void **state)
+{
+    struct fixture *f = switching_fixture(state);
+    const char *argv[] = {"sh", "-c", "id -u; id -g; pwd; echo made >mine; env", NULL};
+    struct passwd *nobody = getpwnam("nobody");
+    char expected[512], path[256];
+    const char *out;
+    struct stat st;
+
+    assert_non_null(nobody);
+    setenv("COHORT_TEST_SECRET", "leaked", 1);
+    start(f, &(struct job){.job_id = 30, .user = "root"}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    unsetenv("COHORT_TEST_SECRET");
+    assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
+    out = spool_file(f, 30, "stdout");
+    snprintf(expected, sizeof expected, "%ld\n%ld\n%s/30.1/work\n", (long)nobody->pw_uid,
+             (long)nobody->pw_gid, f->root);
+    assert_memory_equal(out, expected, strlen(expected));
+    snprintf(expected, sizeof expected, "\nHOME=%s\n", nobody->pw_dir);
+    assert_non_null(strstr(out, expected));
+    assert_non_null(strstr(out, "\nUSER=nobody\n"));
+    assert_non_null(strstr(out, "\nLOGNAME=nobody\n"));
+    assert_null(strstr(out, "COHORT_TEST_SECRET"));
+    /* the work dir is the account's; the attempt dir and the output stay the worker's */
+    snprintf(path, sizeof path, "%s/30.1/work/mine", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, nobody->pw_uid);
+    snprintf(path, sizeof path, "%s/30.1/stdout", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+}
+
+static void test_switched_job_runs_as_its_owner(void **state)
+{
+    struct fixture *f = switching_fixture(state);
+    const char *argv[] = {"sh", "-c", "id -u; echo $USER", NULL};
+    char expected[64];
+
+    if (!getpwnam("daemon"))
+        skip();
+    start(f, &(struct job){.job_id = 31, .user = "daemon", .cwd = "/"}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
+    snprintf(expected, sizeof expected, "%ld\ndaemon\n", (long)uid_of("daemon"));
+    assert_string_equal(spool_file(f, 31, "stdout"), expected);
+}
+
+static void test_switched_job_cannot_enter_a_closed_cwd(void **state)
+{
+    struct fixture *f = switching_fixture(state);
+    const char *argv[] = {"true", NULL};
+    char closed[] = "/tmp/cohort-test-closed-XXXXXX", expected[256];
+
+    assert_non_null(mkdtemp(closed)); /* 0700, root's */
+    start(f, &(struct job){.job_id = 32, .cwd = closed}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    rmdir(closed);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_int_equal(f->result.exit_code, 126);
+    snprintf(expected, sizeof expected,
+             "cohort-job-exec: working directory %s is not accessible to nobody: "
+             "Permission denied\n",
+             closed);
+    assert_string_equal(spool_file(f, 32, "stderr"), expected);
+}
+
+static void test_switched_job_cannot_run_what_its_account_cannot(void **state)
+{
+    struct fixture *f = switching_fixture(state);
+    char script[] = "/tmp/cohort-test-script-XXXXXX";
+    const char *argv[] = {script, NULL};
+    int fd = mkstemp(script);
+
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "#!/bin/sh\ntrue\n", 15), 15);
+    close(fd);
+    assert_int_equal(chmod(script, 0700), 0); /* root may run it; nobody may not */
+    start(f, &(struct job){.job_id = 33, .cwd = "/"}, argv);
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    unlink(script);
+    assert_int_equal(f->result.exit_code, 126);
+    assert_non_null(strstr(spool_file(f, 33, "stderr"), "Permission denied"));
+}
+
+static void test_switched_job_is_killed_with_its_group(void **state)
+{
+    struct fixture *f = switching_fixture(state);
+    const char *argv[] = {"sh", "-c", "sleep 60 & echo $!; wait", NULL};
+    pid_t child;
+
+    start(f, &(struct job){.job_id = 34, .time_limit = 1}, argv);
+    child = wait_for_pidfile(f, 34);
+    assert_true(child > 0);
+    wait_for_results(f, 1, 1000 + RUNNER_KILL_GRACE_MS + 3000);
+    assert_int_equal(f->result.state, COHORT_JOB_TIMEOUT);
+    assert_int_equal(f->result.signal, SIGTERM);
+    assert_gone_soon(child);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +637,16 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_job_path_is_used_for_lookup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_cwd, setup, teardown),
         cmocka_unit_test_setup_teardown(test_duplicates_and_unknown_kills, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_switched_job_runs_as_job_user, setup_switching,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_switched_job_runs_as_its_owner, setup_switching,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_switched_job_cannot_enter_a_closed_cwd,
+                                        setup_switching, teardown),
+        cmocka_unit_test_setup_teardown(test_switched_job_cannot_run_what_its_account_cannot,
+                                        setup_switching, teardown),
+        cmocka_unit_test_setup_teardown(test_switched_job_is_killed_with_its_group, setup_switching,
+                                        teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,4 +1,4 @@
-/* test_spool.c — the spool: attempt dirs, durable results, output caps, scan, lock. */
+/* test_spool.c — the spool: attempt dirs, work dirs, links, durable results, caps, scan, lock. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -114,6 +114,11 @@ static void test_attempt_dir_layout(void **state)
     assert_int_equal(stat(path, &st), 0);
     assert_int_equal(st.st_mode & 0777, 0700);
     assert_true(exists(f, "12.3/stdout") && exists(f, "12.3/stderr") && exists(f, "12.3/stdin"));
+    snprintf(path, sizeof path, "%s/12.3/work", f->root);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(st.st_uid, geteuid());
     make_attempt(f, 12, 4, NULL);
     assert_false(exists(f, "12.4/stdin")); /* no stdin: the job reads /dev/null */
 }
@@ -264,6 +269,103 @@ static void test_remove_does_not_follow_links(void **state)
     assert_int_equal(spool_attempt_remove(f->spool, 13, 1), 0); /* already gone: fine */
 }
 
+/* A victim file outside the spool, with known contents; path is 64 bytes. */
+static void make_victim(char path[64])
+{
+    int fd;
+
+    strcpy(path, "/tmp/cohort-test-victim-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "victim\n", 7), 7);
+    close(fd);
+}
+
+static void assert_victim_untouched(const char *path)
+{
+    char contents[16] = "";
+    int fd = open(path, O_RDONLY);
+
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, contents, sizeof contents - 1), 7);
+    close(fd);
+    assert_string_equal(contents, "victim\n");
+}
+
+static void test_planted_links_are_never_followed(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result res = sample_result(14, 1);
+    char victim[64], path[256];
+    struct spool_streams streams;
+    struct stat st;
+
+    make_victim(victim);
+    /* a leftover attempt dir whose files are links to the victim */
+    snprintf(path, sizeof path, "%s/14.1", f->root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    for (const char *const *name =
+             (const char *const[]){"stdout", "stderr", "stdin", "work", "result.tmp", NULL};
+         *name; name++) {
+        snprintf(path, sizeof path, "%s/14.1/%s", f->root, *name);
+        assert_int_equal(symlink(victim, path), 0);
+    }
+    assert_int_equal(spool_attempt_create(&streams, f->spool, 14, 1, (const uint8_t *)"in", 2), 0);
+    assert_int_equal(write(streams.stdout_fd, "out\n", 4), 4);
+    spool_streams_close(&streams);
+    snprintf(path, sizeof path, "%s/14.1/stdout", f->root);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    /* a link planted where the result is written while the job ran */
+    snprintf(path, sizeof path, "%s/14.1/result.tmp", f->root);
+    assert_int_equal(symlink(victim, path), 0);
+    assert_int_equal(spool_result_write(f->spool, &res), 0);
+    assert_victim_untouched(victim);
+    unlink(victim);
+}
+
+static void test_work_dir_is_given_to_the_job_account(void **state)
+{
+    struct fixture *f = *state;
+    struct spool_streams streams;
+    char path[256];
+    struct stat st;
+
+    if (geteuid() != 0)
+        skip();
+    assert_int_equal(spool_attempt_create(&streams, f->spool, 15, 1, NULL, 0), 0);
+    assert_int_equal(spool_streams_give_work_dir(&streams, 65534, 65534), 0);
+    spool_streams_close(&streams);
+    assert_int_equal(stat(streams.work_dir, &st), 0);
+    assert_int_equal(st.st_uid, 65534);
+    assert_int_equal(st.st_gid, 65534);
+    assert_int_equal(st.st_mode & 0777, 0700);
+    assert_int_equal(stat(streams.dir, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 0777, 0711); /* passable, not listable */
+    snprintf(path, sizeof path, "%s/15.1/stdout", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_uid, 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_int_equal(spool_attempt_remove(f->spool, 15, 1), 0);
+    assert_false(exists(f, "15.1"));
+}
+
+static void test_root_of_another_user_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct spool *other = NULL;
+    char path[256];
+
+    if (geteuid() != 0)
+        skip();
+    snprintf(path, sizeof path, "%s/theirs", f->root);
+    assert_int_equal(mkdir(path, 0700), 0);
+    assert_int_equal(chown(path, 65534, 65534), 0);
+    assert_int_equal(spool_open(&other, path), COHORT_EIO);
+    assert_null(other);
+}
+
 static void test_second_worker_is_locked_out(void **state)
 {
     struct fixture *f = *state;
@@ -287,7 +389,8 @@ static void test_root_is_created(void **state)
     assert_int_equal(spool_open(&nested, path), 0);
     assert_string_equal(spool_root(nested), path);
     assert_int_equal(stat(path, &st), 0);
-    assert_int_equal(st.st_mode & 0777, 0700);
+    /* as root, the accounts jobs run as must pass through to their work dirs */
+    assert_int_equal(st.st_mode & 0777, geteuid() == 0 ? 0711 : 0700);
     spool_destroy(&nested);
     spool_destroy(&nested); /* NULL: a no-op */
 }
@@ -303,6 +406,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_encode_caps_output, setup, teardown),
         cmocka_unit_test_setup_teardown(test_encode_refuses_to_follow_links, setup, teardown),
         cmocka_unit_test_setup_teardown(test_remove_does_not_follow_links, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_planted_links_are_never_followed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_work_dir_is_given_to_the_job_account, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_root_of_another_user_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_worker_is_locked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_root_is_created, setup, teardown),
     };
