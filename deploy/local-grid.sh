@@ -6,6 +6,11 @@
 #   COHORT_GRID_DIR  where state, spools, logs, pids go    (default: <checkout>/.grid)
 #   COHORT_PORT      scheduler port on 127.0.0.1           (default: 7700)
 #   COHORT_CPUS      cpus each worker offers               (default: 2)
+#
+# The grid is secured like any other (see docs/security.md): your key (made with
+# `cohort keygen` if you have none) is enrolled as admin, the workers get a key of their own,
+# and the scheduler's public key is written to your cohort config dir as server.pub (an
+# older one there is kept as server.pub.old), so that `cohort` works from any shell.
 set -euo pipefail
 
 CHECKOUT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -17,6 +22,10 @@ ENDPOINT="tcp://127.0.0.1:$PORT"
 WORKERS=(node1 node2)
 UP_TIMEOUT_SECS=20
 STOP_TIMEOUT_SECS=10
+
+CONFIG_DIR=${XDG_CONFIG_HOME:-$HOME/.config}/cohort
+USER_KEY=${COHORT_KEY_FILE:-$CONFIG_DIR/key}
+WORKER_KEY=$GRID/keys/worker.key
 
 SCHEDULER_BIN=$BUILD/scheduler/cohort-scheduler
 WORKER_BIN=$BUILD/worker/cohort-worker
@@ -83,8 +92,30 @@ stop_one() {
     rm -f "$GRID/$name.pid"
 }
 
+# Make the scheduler's key pair, enroll the user's key as admin and a worker key, and give
+# the user the scheduler's public key.
+setup_keys() {
+    local server_pub=$CONFIG_DIR/server.pub
+    mkdir -p "$GRID/keys"
+    [[ -f "$USER_KEY" ]] || "$CLI_BIN" keygen "$USER_KEY" >/dev/null
+    [[ -f "$WORKER_KEY" ]] || "$CLI_BIN" keygen "$WORKER_KEY" >/dev/null
+    "$SCHEDULER_BIN" --state-dir "$GRID/state" server-key >"$GRID/keys/server.pub"
+    "$SCHEDULER_BIN" --state-dir "$GRID/state" enroll --role admin --name "$(id -un)" \
+        "$USER_KEY" >/dev/null
+    "$SCHEDULER_BIN" --state-dir "$GRID/state" enroll --role worker --name '*' \
+        "$WORKER_KEY" >/dev/null
+    if [[ -z "${COHORT_SERVER_KEY:-}" ]] && ! cmp -s "$GRID/keys/server.pub" "$server_pub"; then
+        mkdir -p "$CONFIG_DIR"
+        [[ ! -f "$server_pub" ]] || mv -f "$server_pub" "$server_pub.old"
+        cp "$GRID/keys/server.pub" "$server_pub"
+        echo "wrote the scheduler's public key to $server_pub"
+    fi
+}
+
 cmd_up() {
-    local name bin deadline
+    local name bin deadline worker_args=()
+    # root's own grid runs root's jobs as root; elsewhere a root worker would run them as nobody
+    ((EUID != 0)) || worker_args+=(--allow-root-jobs)
     for bin in "$SCHEDULER_BIN" "$WORKER_BIN" "$CLI_BIN"; do
         [[ -x "$bin" ]] || die "missing $bin; build first (cmake --build $BUILD)"
     done
@@ -93,12 +124,14 @@ cmd_up() {
         live_pid "$name" >/dev/null && die "already up ($name is running); run '$0 down' first"
     done
     mkdir -p "$GRID/state" "$GRID/logs"
+    setup_keys
 
     spawn scheduler "$SCHEDULER_BIN" --listen "$ENDPOINT" --state-dir "$GRID/state"
     for name in "${WORKERS[@]}"; do
         mkdir -p "$GRID/spool/$name"
         spawn "$name" "$WORKER_BIN" --scheduler "$ENDPOINT" --name "$name" --cpus "$CPUS" \
-            --label grid=local --spool "$GRID/spool/$name"
+            --label grid=local --spool "$GRID/spool/$name" \
+            --key "$WORKER_KEY" --server-key "$GRID/keys/server.pub" "${worker_args[@]}"
     done
 
     deadline=$((SECONDS + UP_TIMEOUT_SECS))
@@ -116,7 +149,7 @@ cmd_up() {
         fi
         sleep 0.2
     done
-    echo "grid up: scheduler $ENDPOINT, workers ${WORKERS[*]} ($CPUS cpus each)"
+    echo "grid up: scheduler $ENDPOINT (CURVE; your key $USER_KEY is its admin), workers ${WORKERS[*]} ($CPUS cpus each)"
     echo "logs in $GRID/logs; use: export COHORT_SCHEDULER=$ENDPOINT"
 }
 

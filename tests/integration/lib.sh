@@ -28,6 +28,12 @@ CLEANUP_HOOKS=()            # commands (eval'd) run first on exit
 SCHEDULER_STATE=$TEST_DIR/state
 SCHEDULER_PORT=
 SCHEDULER_ARGS=()
+SCHEDULER_SECURE=0 # 1 when start_scheduler started a CURVE scheduler
+WORKER_KEY_FILE=   # the worker key enrolled with it
+SCHEDULER_AUTO_KEYS=${SCHEDULER_AUTO_KEYS:-1} # 0: start_scheduler enrolls no keys
+# keys and settings of the account running the tests stay out of the way
+export XDG_CONFIG_HOME=$TEST_DIR/config
+unset COHORT_SERVER_KEY COHORT_KEY_FILE COHORT_INSECURE
 
 # ---- reporting ----
 
@@ -218,8 +224,14 @@ wait_for() {
 
 # Start the scheduler on an ephemeral loopback port with a temporary state dir; exports
 # COHORT_SCHEDULER. Extra arguments go to the daemon (and again on restart_scheduler).
+# The scheduler is secured (CURVE) unless the arguments hold --insecure: then an admin key
+# (named after this account) and a key for any worker are enrolled, and COHORT_SERVER_KEY and
+# COHORT_KEY_FILE are exported so that every cohort command uses the admin key. A test that
+# manages the allow-list itself sets SCHEDULER_AUTO_KEYS=0 first.
 start_scheduler() {
     SCHEDULER_ARGS=("$@")
+    SCHEDULER_SECURE=1
+    [[ " $* " != *" --insecure "* ]] || SCHEDULER_SECURE=0
     mkdir -p "$SCHEDULER_STATE"
     rm -f "$SCHEDULER_STATE/endpoint"
     spawn_daemon scheduler "$SCHEDULER_BIN" --listen 'tcp://127.0.0.1:*' \
@@ -229,7 +241,28 @@ start_scheduler() {
     COHORT_SCHEDULER=$(<"$SCHEDULER_STATE/endpoint")
     export COHORT_SCHEDULER
     SCHEDULER_PORT=${COHORT_SCHEDULER##*:}
-    step "scheduler up at $COHORT_SCHEDULER (pid ${DAEMON_PID[scheduler]})"
+    if ((SCHEDULER_SECURE && SCHEDULER_AUTO_KEYS)); then
+        export COHORT_SERVER_KEY=$SCHEDULER_STATE/server.pub
+        enroll_key admin admin "$(id -un)"
+        export COHORT_KEY_FILE=$KEY_PATH
+        enroll_key worker worker '*'
+        WORKER_KEY_FILE=$KEY_PATH
+        unset COHORT_INSECURE
+    elif ((!SCHEDULER_SECURE)); then
+        unset COHORT_SERVER_KEY COHORT_KEY_FILE
+        export COHORT_INSECURE=1
+    fi
+    step "scheduler up at $COHORT_SCHEDULER (pid ${DAEMON_PID[scheduler]}$( ((SCHEDULER_SECURE)) && echo ', CURVE' || echo ', insecure'))"
+}
+
+# Make a key pair in the temp dir (unless it exists) and enroll it with the scheduler's
+# state dir: enroll_key FILE_NAME ROLE NAME. Sets KEY_PATH to the key file.
+enroll_key() {
+    KEY_PATH=$TEST_DIR/keys/$1.key
+    mkdir -p "$TEST_DIR/keys"
+    [[ -f "$KEY_PATH" ]] || "$CLI_BIN" keygen "$KEY_PATH" >/dev/null
+    "$SCHEDULER_BIN" --state-dir "$SCHEDULER_STATE" enroll --role "$2" --name "$3" "$KEY_PATH" \
+        >/dev/null
 }
 
 # Start the scheduler again on the same port and state dir (stopping it first with SIGTERM
@@ -265,10 +298,14 @@ wait_until_answers() {
     return 1
 }
 
-# Start a worker: start_worker NAME [extra args]. Its spool dir is in the temp dir.
+# Start a worker: start_worker NAME [extra args]. Its spool dir is in the temp dir. It uses
+# the worker key of a secured scheduler. As root it may run root's jobs as root: these tests
+# submit as this account and use its directories (88-job-account tests the accounts).
 start_worker() {
     local name=$1
     shift
+    ((EUID != 0)) || set -- --allow-root-jobs "$@"
+    ((!SCHEDULER_SECURE)) || set -- --key "$WORKER_KEY_FILE" --server-key "$COHORT_SERVER_KEY" "$@"
     mkdir -p "$TEST_DIR/spool/$name"
     spawn_daemon "$name" "$WORKER_BIN" --scheduler "$COHORT_SCHEDULER" --name "$name" \
         --spool "$TEST_DIR/spool/$name" "$@"
