@@ -60,6 +60,11 @@ static int cmd_enroll(const struct key_files *files, int argc, char **argv)
     bool replaced = false;
     int opt, rc;
 
+    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+        if (argv[i][0] == '-' && key_valid(argv[i])) /* Z85 keys may start with '-' */
+            return fail(EXIT_USAGE, "enroll: a key that starts with '-' must follow '--': "
+                                    "enroll --role ROLE --name NAME -- %s",
+                        argv[i]);
     optind = 0; /* start getopt afresh: the global flags were read with other options */
     opterr = 0;
     while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
@@ -92,6 +97,10 @@ static int cmd_revoke(const struct key_files *files, int argc, char **argv)
     char why[512];
     int rc;
 
+    if (argc == 3 && strcmp(argv[1], "--") == 0) { /* for a key that starts with '-' */
+        argv++;
+        argc--;
+    }
     if (argc != 2)
         return fail(EXIT_USAGE, "%s", "usage: revoke KEY (one key, or a file holding it)");
     if ((rc = resolve_key(argv[1], key)) != 0)
