@@ -14,6 +14,7 @@
 
 #include "allowlist.h"
 #include "cohort.h"
+#include "statedir.h"
 
 #define LOCK_WAIT_MS 5000 /* longest wait for another editor */
 #define LOCK_POLL_MS 20
@@ -152,6 +153,11 @@ int allowlist_file_replace(const char *path, const char *text, size_t len, char 
         unlink(temp);
         return COHORT_EIO;
     }
+    if (statedir_share_owner(fd, path, err, err_len) < 0) {
+        close(fd);
+        unlink(temp);
+        return COHORT_EIO;
+    }
     close(fd);
     if (rename(temp, path) < 0) {
         snprintf(err, err_len, "cannot rename %s to %s: %s", temp, path, strerror(errno));
@@ -169,6 +175,10 @@ int allowlist_file_lock(const char *lock_path, char *err, size_t err_len)
 
     if (fd < 0) {
         snprintf(err, err_len, "cannot open %s: %s", lock_path, strerror(errno));
+        return COHORT_EIO;
+    }
+    if (statedir_share_owner(fd, lock_path, err, err_len) < 0) {
+        close(fd);
         return COHORT_EIO;
     }
     for (int waited_ms = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited_ms += LOCK_POLL_MS) {

@@ -2,13 +2,30 @@
 #include "server_key.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cohort.h"
 #include "statedir.h"
+
+/* Give the new key file at path to the state dir's owner when root made it for them. */
+static int share_owner(const char *path, char *err, size_t err_len)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int rc;
+
+    if (fd < 0) {
+        snprintf(err, err_len, "cannot open %s: %s", path, strerror(errno));
+        return COHORT_EIO;
+    }
+    rc = statedir_share_owner(fd, path, err, err_len);
+    close(fd);
+    return rc;
+}
 
 int server_key_load_or_create(struct key_pair *pair, const char *state_dir, char *err,
                               size_t err_len)
@@ -27,6 +44,8 @@ int server_key_load_or_create(struct key_pair *pair, const char *state_dir, char
         rc = key_pair_write(key_path, pair, err, err_len);
         /* COHORT_ESTATE: another process made it meanwhile; read that one */
         if (rc < 0 && rc != COHORT_ESTATE)
+            return rc;
+        if (rc == 0 && (rc = share_owner(key_path, err, err_len)) < 0)
             return rc;
     }
     if ((rc = key_pair_read(key_path, pair, err, err_len)) < 0)

@@ -61,6 +61,26 @@ int statedir_lock(const char *dir, char *err, size_t err_len)
     return fd;
 }
 
+int statedir_share_owner(int fd, const char *path, char *err, size_t err_len)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(path, '/');
+    struct stat st;
+
+    if (geteuid() != 0)
+        return 0;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - path) + (slash == path) : 1,
+             slash ? path : ".");
+    if (stat(dir, &st) < 0 || st.st_uid == 0)
+        return 0;
+    if (fchown(fd, st.st_uid, st.st_gid) < 0) {
+        snprintf(err, err_len, "cannot give %s to the owner of %s: %s", path, dir,
+                 strerror(errno));
+        return COHORT_EIO;
+    }
+    return 0;
+}
+
 int statedir_write(const char *dir, const char *name, const char *content, char *err,
                    size_t err_len)
 {
@@ -76,6 +96,11 @@ int statedir_write(const char *dir, const char *name, const char *content, char 
     }
     bool written = write(fd, content, len) == (ssize_t)len;
     int saved_errno = errno;
+    if (written && statedir_share_owner(fd, path, err, err_len) < 0) {
+        close(fd);
+        unlink(temp);
+        return COHORT_EIO;
+    }
     if (close(fd) < 0 || !written) {
         snprintf(err, err_len, "cannot write %s: %s", temp,
                  strerror(written ? errno : saved_errno));

@@ -18,6 +18,12 @@ int statedir_lock(const char *dir, char *err, size_t err_len);
 int statedir_write(const char *dir, const char *name, const char *content, char *err,
                    size_t err_len);
 
+/* When root writes into a state dir that belongs to another account (the scheduler's own,
+ * as under systemd), give the file open as fd, which will be path, to that account too, so
+ * the scheduler can still read it. Does nothing for other callers. Returns 0, or COHORT_EIO
+ * with a sentence in err. */
+int statedir_share_owner(int fd, const char *path, char *err, size_t err_len);
+
 /* Remove DIR/name if it exists. */
 void statedir_remove(const char *dir, const char *name);
 

@@ -138,3 +138,17 @@ grep -q "WARN --insecure: no encryption or authentication; anyone who can reach 
     "$(daemon_log open)" || fail "no --insecure warning"
 assert_exit 0 "$PROBE_BIN" --endpoint "$OPEN_ENDPOINT" --plain --timeout 1500
 [[ ! -e "$TEST_DIR/open/server.key" ]] || fail "an insecure scheduler made a server key"
+
+step "root editing the state dir of a scheduler that runs as another account keeps it theirs"
+if ((EUID == 0)); then
+    OWNED=$TEST_DIR/owned
+    mkdir -m 0700 "$OWNED"
+    chown nobody "$OWNED"
+    assert_exit 0 "$SCHEDULER_BIN" --state-dir "$OWNED" server-key
+    assert_exit 0 "$SCHEDULER_BIN" --state-dir "$OWNED" enroll --role user --name alice "$ALICE"
+    for file in server.key server.pub keys keys.lock; do
+        assert_eq nobody "$(stat -c %U "$OWNED/$file")" "owner of $file"
+    done
+else
+    step "(skipped: not root)"
+fi
