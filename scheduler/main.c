@@ -176,25 +176,6 @@ static int on_config_key(const char *section, const char *key, const char *value
     return apply(arg, key, value, err, err_len);
 }
 
-/* The default state dir: /var/lib/cohort for root, else the user's XDG state dir. Returns
- * a malloc'd path, or NULL when there is none (no HOME) or no memory. */
-static char *default_state_dir(void)
-{
-    const char *xdg = getenv("XDG_STATE_HOME");
-    const char *home = getenv("HOME");
-    char dir[4096];
-
-    if (geteuid() == 0)
-        snprintf(dir, sizeof dir, "/var/lib/cohort");
-    else if (xdg && xdg[0] == '/')
-        snprintf(dir, sizeof dir, "%s/cohort", xdg);
-    else if (home && home[0])
-        snprintf(dir, sizeof dir, "%s/.local/state/cohort", home);
-    else
-        return NULL;
-    return strdup(dir);
-}
-
 static void settings_free(struct settings *set)
 {
     free(set->listen);
@@ -259,7 +240,7 @@ static int read_settings(struct settings *set, int argc, char **argv)
                 set->lease_ms / 1000.0, set->heartbeat_ms / 1000.0);
         return EXIT_USAGE;
     }
-    if (!set->state_dir && !(set->state_dir = default_state_dir())) {
+    if (!set->state_dir && !(set->state_dir = statedir_default())) {
         fprintf(stderr, "cohort-scheduler: no state dir: set --state-dir (HOME is unset)\n");
         return EXIT_USAGE;
     }

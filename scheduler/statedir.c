@@ -6,12 +6,30 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "cohort.h"
+
+char *statedir_default(void)
+{
+    const char *xdg = getenv("XDG_STATE_HOME");
+    const char *home = getenv("HOME");
+    char dir[4096];
+
+    if (geteuid() == 0)
+        snprintf(dir, sizeof dir, "/var/lib/cohort");
+    else if (xdg && xdg[0] == '/')
+        snprintf(dir, sizeof dir, "%s/cohort", xdg);
+    else if (home && home[0])
+        snprintf(dir, sizeof dir, "%s/.local/state/cohort", home);
+    else
+        return NULL;
+    return strdup(dir);
+}
 
 int statedir_make(const char *dir, char *err, size_t err_len)
 {

@@ -4,6 +4,11 @@
 
 #include <stddef.h>
 
+/* The default state dir: /var/lib/cohort for root, else $XDG_STATE_HOME/cohort or
+ * ~/.local/state/cohort. Returns a malloc'd path, or NULL when there is none (no HOME) or
+ * no memory. */
+char *statedir_default(void);
+
 /* Create dir and its missing parents (new ones with mode 0700). Returns 0, or
  * COHORT_EIO with a sentence in err. */
 int statedir_make(const char *dir, char *err, size_t err_len);
