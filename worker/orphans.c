@@ -51,9 +51,14 @@ static int identity_of(struct identity *out, pid_t pid)
     char path[64], stat[STAT_MAX];
     const char *after_name;
 
-    if (read_small_file(BOOT_ID_PATH, out->boot_id, sizeof out->boot_id) <= 0)
-        return -1;
-    out->boot_id[strcspn(out->boot_id, "\n")] = '\0';
+    static char boot_id[BOOT_ID_MAX]; /* read once: it changes only with a reboot */
+
+    if (!boot_id[0]) {
+        if (read_small_file(BOOT_ID_PATH, boot_id, sizeof boot_id) <= 0)
+            return -1;
+        boot_id[strcspn(boot_id, "\n")] = '\0';
+    }
+    memcpy(out->boot_id, boot_id, sizeof boot_id);
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
     /* the command name may hold spaces and ')': the fields follow its last ')' */
     if (read_small_file(path, stat, sizeof stat) <= 0 || !(after_name = strrchr(stat, ')')))
@@ -78,8 +83,9 @@ int orphans_note(const char *attempt_dir, pid_t pid)
         identity_of(&id, pid) < 0)
         goto done;
     len = snprintf(note, sizeof note, "%s %ld %llu\n", id.boot_id, id.pid, id.start_ticks);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-        write(fd, note, (size_t)len) != len)
+    /* written over, not truncated first: a note left in a reused attempt dir keeps its block */
+    if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+        pwrite(fd, note, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
         goto done;
     rc = 0;
 done:

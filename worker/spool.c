@@ -18,20 +18,19 @@
 #include "log.h"
 #include "orphans.h"
 #include "proto.h"
+#include "spool_spare.h"
 
 #define SPOOL_LOCK_FILE "lock"
-#define RESULT_FILE "result"
-#define RESULT_TMP_FILE "result.tmp"
 #define RESULT_FILE_MAX (16u << 10) /* an encoded result without output is far smaller */
 #define REMOVE_DEPTH_MAX 128        /* directory nesting a job may leave behind */
 #define ATTEMPT_NAME_MAX 48         /* "JOB.ATTEMPT" with both numbers at their widest */
-#define WORK_DIR "work"             /* in an attempt dir: the job's own, its default cwd */
 #define PASS_THROUGH_MODE 0711      /* others may pass through to a dir inside, not list */
 
 struct spool {
     char root[PATH_MAX - 2 * ATTEMPT_NAME_MAX]; /* as given; room left for paths inside */
     int root_fd;                                /* the root directory, open */
     int lock_fd;                                /* holds the exclusive flock on SPOOL/lock */
+    struct spool_spares spares;                 /* emptied attempt dirs for reuse */
 };
 
 /* One captured stream, read for one message. */
@@ -266,7 +265,7 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
 {
     /* the job has not started and only the worker can write in the attempt dir, so the
      * work dir is still the one spool_attempt_create made */
-    if (fchownat(streams->dir_fd, WORK_DIR, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
+    if (fchownat(streams->dir_fd, SPOOL_WORK_DIR, uid, gid, AT_SYMLINK_NOFOLLOW) < 0 ||
         fchmod(streams->dir_fd, PASS_THROUGH_MODE) < 0) {
         log_error("cannot give %s to uid %ld: %s", streams->work_dir, (long)uid, strerror(errno));
         return COHORT_EIO;
@@ -274,26 +273,37 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
     return 0;
 }
 
+/* Make the attempt dir `name` (a spare when there is one) with a new work dir and new empty
+ * stdout and stderr, open in *streams. Returns 0 or -1 with errno. */
+static int attempt_dir_make(struct spool_streams *streams, struct spool *sp, const char *name)
+{
+    if ((!spool_spare_take(&sp->spares, sp->root_fd, name) &&
+         mkdirat(sp->root_fd, name, 0700) < 0) ||
+        (streams->dir_fd =
+             openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+        mkdirat(streams->dir_fd, SPOOL_WORK_DIR, 0700) < 0 ||
+        (streams->stdout_fd = create_file(streams->dir_fd, SPOOL_STDOUT_FILE, O_WRONLY)) < 0 ||
+        (streams->stderr_fd = create_file(streams->dir_fd, SPOOL_STDERR_FILE, O_WRONLY)) < 0)
+        return -1;
+    return 0;
+}
+
 int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
                          uint32_t attempt, const uint8_t *stdin_data, uint32_t stdin_len)
 {
     char name[ATTEMPT_NAME_MAX];
-    int dir_fd = -1, saved_errno;
+    int saved_errno;
 
     streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->dir_fd = -1;
     attempt_dir_name(name, job_id, attempt);
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);
-    snprintf(streams->work_dir, sizeof streams->work_dir, "%s/%s/%s", sp->root, name, WORK_DIR);
-    if (remove_tree(sp->root_fd, name, 0) < 0 || mkdirat(sp->root_fd, name, 0700) < 0 ||
-        (dir_fd = streams->dir_fd =
-             openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        mkdirat(dir_fd, WORK_DIR, 0700) < 0 ||
-        (streams->stdout_fd = create_file(dir_fd, "stdout", O_WRONLY)) < 0 ||
-        (streams->stderr_fd = create_file(dir_fd, "stderr", O_WRONLY)) < 0)
+    snprintf(streams->work_dir, sizeof streams->work_dir, "%s/%s/%s", sp->root, name,
+             SPOOL_WORK_DIR);
+    if (remove_tree(sp->root_fd, name, 0) < 0 || attempt_dir_make(streams, sp, name) < 0)
         goto fail;
     if (stdin_len == 0)
         streams->stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    else if ((streams->stdin_fd = create_file(dir_fd, "stdin", O_RDWR)) >= 0 &&
+    else if ((streams->stdin_fd = create_file(streams->dir_fd, "stdin", O_RDWR)) >= 0 &&
              (write_all(streams->stdin_fd, stdin_data, stdin_len) < 0 ||
               lseek(streams->stdin_fd, 0, SEEK_SET) < 0))
         close_fd(&streams->stdin_fd);
@@ -352,6 +362,23 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
     res->fenced = m->fenced;
 }
 
+/* Open the attempt's result.tmp in dir_fd for writing: the one a spare dir brings (its
+ * data is written over: no inode is created), else a new file. One that is not a plain
+ * file of one link (or a symbolic link) is replaced, never written through. Returns the fd
+ * or -1 with errno. */
+static int result_tmp_open(int dir_fd)
+{
+    int fd = openat(dir_fd, SPOOL_RESULT_TMP_FILE, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    struct stat st;
+
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
+        return fd;
+    close_fd(&fd);
+    if (unlinkat(dir_fd, SPOOL_RESULT_TMP_FILE, 0) < 0 && errno != ENOENT)
+        return -1;
+    return create_file(dir_fd, SPOOL_RESULT_TMP_FILE, O_WRONLY);
+}
+
 int spool_result_write(struct spool *sp, const struct attempt_result *res)
 {
     char name[ATTEMPT_NAME_MAX];
@@ -367,12 +394,11 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
         goto done;
     }
     rc = COHORT_EIO;
-    /* a result.tmp left by a crash is replaced, never written through */
     if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        (unlinkat(dir_fd, RESULT_TMP_FILE, 0) < 0 && errno != ENOENT) ||
-        (fd = create_file(dir_fd, RESULT_TMP_FILE, O_WRONLY)) < 0 ||
-        write_all(fd, encoded.data, encoded.len) < 0 || fsync(fd) < 0 ||
-        renameat(dir_fd, RESULT_TMP_FILE, dir_fd, RESULT_FILE) < 0 || fsync(dir_fd) < 0) {
+        (fd = result_tmp_open(dir_fd)) < 0 || write_all(fd, encoded.data, encoded.len) < 0 ||
+        ftruncate(fd, (off_t)encoded.len) < 0 || fsync(fd) < 0 ||
+        renameat(dir_fd, SPOOL_RESULT_TMP_FILE, dir_fd, SPOOL_RESULT_FILE) < 0 ||
+        fsync(dir_fd) < 0) {
         log_error("cannot store the result of attempt %s: %s", name, strerror(errno));
         goto done;
     }
@@ -394,7 +420,7 @@ int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job
     int fd = -1, rc = COHORT_ENOMEM;
 
     attempt_dir_name(name, job_id, attempt);
-    snprintf(path, sizeof path, "%s/%s", name, RESULT_FILE);
+    snprintf(path, sizeof path, "%s/%s", name, SPOOL_RESULT_FILE);
     if (!(data = malloc(RESULT_FILE_MAX + 1)))
         goto done;
     rc = COHORT_ENOENT;
@@ -472,8 +498,8 @@ int spool_result_encode(struct buf *out, struct spool *sp, const struct attempt_
 
     attempt_dir_name(name, res->job_id, res->attempt);
     dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if ((rc = capture_read(&stdout_capture, dir_fd, "stdout")) < 0 ||
-        (rc = capture_read(&stderr_capture, dir_fd, "stderr")) < 0)
+    if ((rc = capture_read(&stdout_capture, dir_fd, SPOOL_STDOUT_FILE)) < 0 ||
+        (rc = capture_read(&stderr_capture, dir_fd, SPOOL_STDERR_FILE)) < 0)
         goto done;
     result_to_msg(&m, res, &stdout_capture, &stderr_capture);
     rc = msg_encode(out, &m);
@@ -489,6 +515,8 @@ int spool_attempt_remove(struct spool *sp, uint64_t job_id, uint32_t attempt)
     char name[ATTEMPT_NAME_MAX];
 
     attempt_dir_name(name, job_id, attempt);
+    if (spool_spare_keep(&sp->spares, sp->root_fd, name))
+        return 0;
     if (remove_tree(sp->root_fd, name, 0) < 0) {
         log_error("cannot remove spool directory %s/%s: %s", sp->root, name, strerror(errno));
         return COHORT_EIO;
@@ -514,6 +542,8 @@ int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg)
     }
     rc = 0;
     while ((entry = readdir(dir))) {
+        if (spool_spare_is_name(entry->d_name) && remove_tree(dirfd(dir), entry->d_name, 0) < 0)
+            log_warn("cannot remove %s/%s: %s", sp->root, entry->d_name, strerror(errno));
         if (!attempt_dir_parse(entry->d_name, &job_id, &attempt))
             continue;
         int read_rc = spool_result_read(&res, sp, job_id, attempt);
@@ -535,8 +565,9 @@ int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg)
         char name[ATTEMPT_NAME_MAX], attempt_path[PATH_MAX];
         attempt_dir_name(name, job_id, attempt);
         snprintf(attempt_path, sizeof attempt_path, "%s/%s", sp->root, name);
-        orphans_kill(attempt_path);
-        spool_attempt_remove(sp, job_id, attempt);
+        orphans_kill(attempt_path); /* it may still run: its dir is not kept as a spare */
+        if (remove_tree(sp->root_fd, name, 0) < 0)
+            log_error("cannot remove spool directory %s: %s", attempt_path, strerror(errno));
     }
 done:
     if (dir)

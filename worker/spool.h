@@ -40,8 +40,9 @@ const char *spool_root(const struct spool *sp);
 
 /* Create the directory of (job, attempt) afresh (removing any leftover of that name, never
  * following a symbolic link), mode 0700, with the empty work dir `work` (0700) in it; write
- * the stdin bytes there when there are any, and open the three streams into *streams. Every
- * file is created new (O_EXCL, O_NOFOLLOW) in the directory just made. On failure nothing
+ * the stdin bytes there when there are any, and open the three streams into *streams. The
+ * directory is a spare (spool_spare.h) when there is one, else made; the work dir and every
+ * stream file are created new (O_EXCL, O_NOFOLLOW) in it. On failure nothing
  * is left behind, all fds in *streams are -1, the reason is logged and COHORT_EIO or
  * COHORT_ENOMEM is returned. */
 int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64_t job_id,
@@ -55,8 +56,8 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
 /* Close whichever fds of *streams are open and mark them -1. */
 void spool_streams_close(struct spool_streams *streams);
 
-/* Store res durably as the result of its attempt (temporary file, fsync, rename, fsync of
- * the directory). Returns 0, or COHORT_EIO (logged) when it could not be made durable, in
+/* Store res durably as the result of its attempt (temporary file, written over when a
+ * spare brought one, fsync, rename, fsync of the directory). Returns 0, or COHORT_EIO (logged) when it could not be made durable, in
  * which case any earlier result file is unchanged. */
 int spool_result_write(struct spool *sp, const struct attempt_result *res);
 
@@ -72,7 +73,9 @@ int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job
 int spool_result_encode(struct buf *out, struct spool *sp, const struct attempt_result *res);
 
 /* Delete the directory of (job, attempt) and everything in it (also files the job created
- * there, not following symbolic links). Returns 0 (also when it did not exist) or
+ * there, not following symbolic links), or keep it as a spare for a next attempt when the
+ * job left nothing there (spool_spare.h). Call it only once the job's process was reaped.
+ * Returns 0 (also when it did not exist) or
  * COHORT_EIO (logged). */
 int spool_attempt_remove(struct spool *sp, uint64_t job_id, uint32_t attempt);
 
@@ -83,7 +86,8 @@ typedef int (*spool_result_cb)(const struct attempt_result *res, void *arg);
 /* Walk the spool after a start: each attempt directory with a readable result is reported
  * to on_result; directories without one (attempts a crashed worker was running) and those
  * with a damaged result are deleted, after the process group such an attempt may still
- * run as is killed (orphans.h). Other entries are left alone. Returns 0, the code
+ * run as is killed (orphans.h). Spares of an earlier run are deleted; other entries are left
+ * alone. Returns 0, the code
  * on_result stopped with, or COHORT_EIO when the spool cannot be read. */
 int spool_scan(struct spool *sp, spool_result_cb on_result, void *arg);
 

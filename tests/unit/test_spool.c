@@ -1,5 +1,6 @@
-/* test_spool.c — the spool: attempt dirs, work dirs, links, durable results, caps, scan, lock. */
+/* test_spool.c — the spool: attempt dirs and their reuse, links, durable results, scan, lock. */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -269,6 +270,70 @@ static void test_remove_does_not_follow_links(void **state)
     assert_int_equal(spool_attempt_remove(f->spool, 13, 1), 0); /* already gone: fine */
 }
 
+/* Whether the spool root holds an entry whose name starts with prefix. */
+static bool has_entry_starting(struct fixture *f, const char *prefix)
+{
+    struct dirent *entry;
+    bool found = false;
+    DIR *dir = opendir(f->root);
+
+    assert_non_null(dir);
+    while (!found && (entry = readdir(dir)))
+        found = strncmp(entry->d_name, prefix, strlen(prefix)) == 0;
+    closedir(dir);
+    return found;
+}
+
+static void test_removed_dir_is_reused_empty(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result res = sample_result(30, 1), back;
+    char path[256];
+    struct stat st;
+
+    make_attempt(f, 30, 1, "input");
+    write_file(f, "30.1/stdout", "old output", 10);
+    assert_int_equal(spool_result_write(f->spool, &res), 0);
+    assert_int_equal(spool_attempt_remove(f->spool, 30, 1), 0);
+    assert_false(exists(f, "30.1"));
+    assert_true(has_entry_starting(f, "spare."));
+    make_attempt(f, 31, 1, NULL);
+    assert_false(has_entry_starting(f, "spare."));
+    assert_false(exists(f, "31.1/result") || exists(f, "31.1/stdin"));
+    assert_int_equal(spool_result_read(&back, f->spool, 31, 1), COHORT_ENOENT);
+    snprintf(path, sizeof path, "%s/31.1/stdout", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    /* the result written over the spare's is the new one, whole */
+    res = sample_result(31, 1);
+    strcpy(res.reason, "x");
+    assert_int_equal(spool_result_write(f->spool, &res), 0);
+    assert_int_equal(spool_result_read(&back, f->spool, 31, 1), 0);
+    assert_string_equal(back.reason, "x");
+}
+
+static void test_dir_with_job_files_is_not_reused(void **state)
+{
+    struct fixture *f = *state;
+
+    make_attempt(f, 32, 1, NULL);
+    write_file(f, "32.1/work/left-behind", "x", 1);
+    assert_int_equal(spool_attempt_remove(f->spool, 32, 1), 0);
+    assert_false(exists(f, "32.1"));
+    assert_false(has_entry_starting(f, "spare."));
+}
+
+static void test_scan_removes_spares(void **state)
+{
+    struct fixture *f = *state;
+
+    make_attempt(f, 33, 1, NULL);
+    assert_int_equal(spool_attempt_remove(f->spool, 33, 1), 0);
+    assert_true(has_entry_starting(f, "spare."));
+    assert_int_equal(spool_scan(f->spool, NULL, NULL), 0);
+    assert_false(has_entry_starting(f, "spare."));
+}
+
 /* A victim file outside the spool, with known contents; path is 64 bytes. */
 static void make_victim(char path[64])
 {
@@ -411,6 +476,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_root_of_another_user_is_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_second_worker_is_locked_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_root_is_created, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_removed_dir_is_reused_empty, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

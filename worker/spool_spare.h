@@ -1,0 +1,40 @@
+/* spool_spare.h — emptied attempt dirs kept for the next attempt, so a job creates fewer inodes. */
+#ifndef COHORT_WORKER_SPOOL_SPARE_H
+#define COHORT_WORKER_SPOOL_SPARE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define SPOOL_SPARE_MAX 16 /* spare dirs kept at most; more are deleted */
+
+/* Names inside an attempt dir. */
+#define SPOOL_RESULT_FILE "result"
+#define SPOOL_RESULT_TMP_FILE "result.tmp"
+#define SPOOL_WORK_DIR "work" /* the job's own, its default cwd */
+#define SPOOL_STDOUT_FILE "stdout"
+#define SPOOL_STDERR_FILE "stderr"
+
+/* The spare dirs of one spool, named SPOOL/spare.SERIAL. */
+struct spool_spares {
+    uint64_t serials[SPOOL_SPARE_MAX]; /* of the spares on disk, a stack */
+    unsigned count;                    /* spares in serials */
+    uint64_t next_serial;              /* for the next spare's name */
+};
+
+/* Turn the attempt dir `name` under root_fd, whose result was acknowledged and whose job
+ * was reaped, into a spare: only when it is still entirely the worker's (mode 0700, work
+ * dir empty and not given to another account, no other directory in it). The work dir,
+ * the streams and other files are deleted (a process the job left behind may still use
+ * them); the note of orphans.h stays, to be written over, and the result becomes the next
+ * attempt's result.tmp. Returns true when it was kept; false when not (nothing is logged;
+ * the caller deletes what is left). */
+bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);
+
+/* Rename a spare to `name` under root_fd (which must not exist). Returns true on success;
+ * false when there is no spare or the rename failed (that spare is forgotten). */
+bool spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
+
+/* Whether name is the name of a spare dir (of this or an earlier run of the worker). */
+bool spool_spare_is_name(const char *name);
+
+#endif
