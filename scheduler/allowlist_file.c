@@ -25,13 +25,14 @@ static void sig_from_stat(struct allowlist_sig *sig, const struct stat *st)
     sig->ino = st->st_ino;
     sig->size = st->st_size;
     sig->mtime_ns = (int64_t)st->st_mtim.tv_sec * 1000000000 + st->st_mtim.tv_nsec;
+    sig->ctime_ns = (int64_t)st->st_ctim.tv_sec * 1000000000 + st->st_ctim.tv_nsec;
     sig->mode = st->st_mode & 07777;
 }
 
 bool allowlist_sig_equal(const struct allowlist_sig *a, const struct allowlist_sig *b)
 {
     return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
-           a->mtime_ns == b->mtime_ns && a->mode == b->mode;
+           a->mtime_ns == b->mtime_ns && a->ctime_ns == b->ctime_ns && a->mode == b->mode;
 }
 
 int allowlist_file_stat(const char *path, struct allowlist_sig *sig, char *err, size_t err_len)

@@ -13,6 +13,8 @@ struct allowlist_sig {
     ino_t ino;
     off_t size;
     int64_t mtime_ns;
+    int64_t ctime_ns; /* also changes on rename and chown: a reused inode of equal size and
+                         mtime (coarse clock) still counts as a change */
     mode_t mode; /* permission bits: a chmod matters too */
 };
 
