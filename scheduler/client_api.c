@@ -301,10 +301,14 @@ void client_on_jobs(struct sched *s, const uint8_t *peer, size_t peer_len, struc
         fail(&req, COHORT_EINVAL, "the state filter names an unknown state");
         return;
     }
+    /* a page may be cut short (clients page on): listings must not starve dispatch */
+    limit = list_budget_page(&s->list_budget, limit, s->stats.jobs[COHORT_JOB_RUNNING] > 0,
+                             clock_mono_ms());
     if (store_jobs_list(s->store, &list, mask, query->after_id, limit) < 0)
         fail(&req, COHORT_EIO, "cannot list jobs: %s", store_last_error(s->store));
     else
         answer_jobs(&req, list.jobs, list.n);
+    list_budget_spend(&s->list_budget, list.n);
     job_list_free(&list);
 }
 

@@ -143,27 +143,31 @@ static void describe_end(char *out, size_t len, uint8_t state, int32_t exit_code
 
 int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_result *result)
 {
-    struct job_brief job;
+    struct job_brief job = {0};
     char reason[256];
     int64_t now = clock_now_ms();
-    int rc = store_job_brief(s->store, a->job_id, &job);
+    int rc;
 
-    if (rc < 0)
-        return rc;
-    bool cancelled = a->cancelled || job.state == COHORT_JOB_CANCELLED;
+    /* a current attempt's job is running, or cancelled, which lifecycle_cancel and
+     * sched_reload mark on the attempt: the job's row is read only for the words of a
+     * time-out */
+    bool cancelled = a->cancelled;
     /* the worker says CANCELLED only for a kill we asked for: otherwise it failed */
     uint8_t state =
         result->state == COHORT_JOB_CANCELLED && !cancelled ? COHORT_JOB_FAILED : result->state;
-    if (result->reason[0])
+    if (result->reason[0]) {
         snprintf(reason, sizeof reason, "%s", result->reason);
-    else
+    } else {
+        if (state == COHORT_JOB_TIMEOUT && (rc = store_job_brief(s->store, a->job_id, &job)) < 0)
+            return rc;
         describe_end(reason, sizeof reason, state, result->exit_code, result->signal,
                      job.time_limit);
+    }
     struct run_end end = {.state = state,
                           .exit_code = result->exit_code,
                           .signal = result->signal,
                           .reason = reason,
-                          .started_at = result->started_at,
+                          .started_at = result->started_at ? result->started_at : a->started_at,
                           .finished_at = result->finished_at ? result->finished_at : now,
                           .cpu_time_ms = result->cpu_time_ms};
     if ((rc = store_attempt_end(s->store, a->job_id, a->number, &end)) < 0)
@@ -180,7 +184,7 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
         return rc;
     uint64_t job_id = a->job_id;
     workers_detach(s->workers, a);
-    if (job.state == COHORT_JOB_RUNNING)
+    if (!cancelled) /* a cancelled job was counted as ended when it was cancelled */
         job_ended(s, job_id, COHORT_JOB_RUNNING, end.state, now);
     s->dispatch_wanted = true;
     return 0;
@@ -198,7 +202,11 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
     uint64_t job_id = a->job_id;
     snprintf(attempt_reason, sizeof attempt_reason, "worker %s %s", a->worker->name, cause);
     struct run_end lost = {
-        .state = COHORT_JOB_PENDING, .exit_code = -1, .reason = attempt_reason, .finished_at = now};
+        .state = COHORT_JOB_PENDING,
+        .exit_code = -1,
+        .reason = attempt_reason,
+        .started_at = a->started_at, /* it may be held in memory only (workers_hold_start) */
+        .finished_at = now};
     if ((rc = store_attempt_end(s->store, job_id, a->number, &lost)) < 0)
         return rc;
     if (job.state != COHORT_JOB_RUNNING) {

@@ -343,12 +343,21 @@ static void dispatch(struct sched *s)
         log_debug("dispatched %zu jobs", stats.placed);
 }
 
+/* workers_save_starts callback: write the start time of an attempt that still runs. */
+static int save_start(void *arg, const struct attempt *a)
+{
+    struct sched *s = arg;
+    return store_job_started(s->store, a->job_id, a->number, a->started_at);
+}
+
 void sched_end_turn(struct sched *s)
 {
     int64_t now = clock_mono_ms();
 
     if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
+    /* a failure poisons the transaction: the commit below fails and the turn is reloaded */
+    workers_save_starts(s->workers, save_start, s);
     if (store_commit(s->store) < 0) {
         /* the store logged why; nothing of the turn is stored, so nothing is said */
         outbox_drain(s->outbox, send_failed, s);
@@ -625,6 +634,7 @@ int sched_create(struct sched **out, const struct sched_config *config, char *er
         return rc;
     s->config = *config;
     s->started_mono = clock_mono_ms();
+    list_budget_init(&s->list_budget, s->started_mono);
     if ((rc = uv_loop_init(&s->loop)) < 0) {
         snprintf(err, err_len, "cannot start the event loop: %s", uv_strerror(rc));
         free(s);

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "identity.h"
+#include "list_budget.h"
 #include "log.h"
 #include "outbox.h"
 #include "proto.h"
@@ -42,6 +43,7 @@ struct sched {
     struct waiters *waiters;           /* blocked WAIT requests */
     struct outbox *outbox;             /* messages waiting for the commit */
     struct job_stats stats;
+    struct list_budget list_budget; /* rows JOBS listings may read while jobs run */
     uv_timer_t lease_timer; /* every heartbeat: suspicion and lease expiry */
     uv_timer_t kick_timer;  /* one more turn soon, when work is left over */
     uv_signal_t sigterm, sigint;

@@ -189,8 +189,11 @@ void worker_on_started(struct sched *s, const uint8_t *peer, size_t peer_len, st
                        const struct msg *m)
 {
     const struct msg_job_started *started = &m->u.started;
+    struct attempt *a = current_attempt(s, w, started->job_id, started->attempt);
+
     heard_from(s, w);
-    if (current_attempt(s, w, started->job_id, started->attempt))
+    /* written at the end of the turn (sched_end_turn), unless the attempt ended by then */
+    if (a && workers_hold_start(s->workers, a, started->started_at) < 0)
         store_job_started(s->store, started->job_id, started->attempt, started->started_at);
 }
 

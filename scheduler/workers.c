@@ -13,6 +13,8 @@ struct workers {
     struct hmap by_peer;     /* connected workers by routing id */
     struct hmap attempts;    /* running attempts by job id */
     struct match_pool *pool; /* workers that may take work now */
+    uint64_t *held_starts;   /* job ids whose attempt's start is not stored yet */
+    size_t n_held_starts, held_starts_cap;
 };
 
 struct peer_key {
@@ -77,6 +79,7 @@ void workers_destroy(struct workers *ws)
     hmap_free(&ws->by_peer);
     hmap_free(&ws->attempts);
     match_destroy(ws->pool);
+    free(ws->held_starts);
     free(ws);
 }
 
@@ -311,6 +314,44 @@ void workers_detach_all(struct workers *ws)
     while ((w = hmap_next(&ws->by_name, &pos)))
         while (w->attempts)
             workers_detach(ws, w->attempts);
+    ws->n_held_starts = 0;
+}
+
+int workers_hold_start(struct workers *ws, struct attempt *a, int64_t started_at)
+{
+    a->started_at = started_at;
+    if (a->start_unsaved)
+        return 0;
+    if (ws->n_held_starts == ws->held_starts_cap) {
+        size_t cap = ws->held_starts_cap ? ws->held_starts_cap * 2 : 256;
+        uint64_t *grown = realloc(ws->held_starts, cap * sizeof(*grown));
+        if (!grown)
+            return COHORT_ENOMEM;
+        ws->held_starts = grown;
+        ws->held_starts_cap = cap;
+    }
+    ws->held_starts[ws->n_held_starts++] = a->job_id;
+    a->start_unsaved = true;
+    return 0;
+}
+
+int workers_save_starts(struct workers *ws, int (*save)(void *arg, const struct attempt *a),
+                        void *arg)
+{
+    int rc = 0;
+
+    /* an attempt that ended since is gone (its end stored its start); a job id may come
+     * twice when its attempt was replaced, but only a flagged attempt is saved, once */
+    for (size_t i = 0; i < ws->n_held_starts; i++) {
+        struct attempt *a = hmap_get(&ws->attempts, ws->held_starts[i], NULL, NULL);
+        if (a && a->start_unsaved) {
+            a->start_unsaved = false;
+            if (rc == 0)
+                rc = save(arg, a);
+        }
+    }
+    ws->n_held_starts = 0;
+    return rc;
 }
 
 struct attempt *workers_attempt(const struct workers *ws, uint64_t job_id)

@@ -45,7 +45,9 @@ struct attempt {
     uint32_t number; /* the attempt number, 1 for the first run */
     uint32_t cpus;
     uint64_t mem;
-    bool cancelled; /* the user cancelled the job while this ran */
+    bool cancelled;     /* the user cancelled the job while this ran */
+    bool start_unsaved; /* started_at is not written to the database yet */
+    int64_t started_at; /* wall-clock ms its worker said it started; 0 until then */
     struct worker *worker;
     struct attempt *prev, *next; /* in worker->attempts */
 };
@@ -114,6 +116,16 @@ void workers_detach(struct workers *ws, struct attempt *a);
 
 /* Detach every attempt (before reloading them from the database). */
 void workers_detach_all(struct workers *ws);
+
+/* The worker says attempt a started at started_at (wall-clock ms): kept in a, and held for
+ * workers_save_starts, so that an attempt that also ends in this turn costs no write.
+ * Returns 0, or COHORT_ENOMEM when it cannot be held (the caller writes it itself). */
+int workers_hold_start(struct workers *ws, struct attempt *a, int64_t started_at);
+
+/* Hand every attempt whose start is held and that still runs to save (none after its
+ * first negative return, which is returned), then forget them all. */
+int workers_save_starts(struct workers *ws, int (*save)(void *arg, const struct attempt *a),
+                        void *arg);
 
 /* The current attempt of a job, or NULL when it runs nowhere. */
 struct attempt *workers_attempt(const struct workers *ws, uint64_t job_id);

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # run_benchmarks.sh — start local grids on 127.0.0.1 and print one line per benchmark figure.
 #
-# Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|deep|all]...
+# Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|all]...
 # Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
-# DEEP_JOBS=1000000 DEEP_SAMPLE=10000. Figures go to stdout as `name key=value...`;
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2. Figures go to stdout as `name key=value...`;
 # progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
@@ -20,16 +20,18 @@ SIM_JOBS=${SIM_JOBS:-100000}
 IDLE_SECS=${IDLE_SECS:-10}
 DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
+POLL_RUNS=${POLL_RUNS:-2}
 ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
 
-# Stop every daemon still running and start a scheduler on an empty state dir.
+# Stop every daemon still running and start a scheduler on an empty state dir (arguments
+# go to the scheduler).
 fresh_grid() {
     local name
     for name in "${DAEMON_ORDER[@]}"; do
         [[ -n "${DAEMON_ENDED[$name]:-}" ]] || signal_daemon "$name" TERM
     done
     rm -rf "$SCHEDULER_STATE"
-    start_scheduler
+    start_scheduler "$@"
 }
 
 # Nanoseconds on the monotonic-ish wall clock, for timing commands from the shell.
@@ -101,9 +103,46 @@ bench_sim() {
     sim_run sim_dispatch 50 8 "$SIM_JOBS"
 }
 
+# Dispatch+complete rate of SIM_JOBS jobs on 50 simulated workers x 8 cpus on a fresh grid,
+# with a client listing jobs (the default `cohort jobs` listing) in a tight loop when the
+# label is poll_busy: poll_run LABEL. Prints the run's figure (and the poller's), and sets
+# RATE to its jobs/s.
+poll_run() {
+    local line poller
+    fresh_grid
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SIM_JOBS" >/dev/null
+    [[ "$1" != poll_busy ]] || spawn_daemon poller "$BENCH_BIN/bench_poll" "$COHORT_SCHEDULER" 600
+    line=$(sim_run "$1" 50 8 "$SIM_JOBS")
+    [[ -n "$line" ]] || fail "the simulated workers printed no figure"
+    echo "$line"
+    RATE=${line##*jobs_per_s=}
+    if [[ "$1" == poll_busy ]]; then
+        signal_daemon poller TERM
+        poller=$(sed -n 's/^poll_queries //p' "$TEST_DIR/logs/poller.log" | tail -n 1)
+        [[ -n "$poller" ]] || fail "the poller printed no figure"
+        echo "poll_queries $poller"
+    fi
+}
+
+# The dispatch+complete rate without and with a polling client, POLL_RUNS times each in
+# turn (the machine is noisy); the best rate of each and their ratio.
+bench_poll() {
+    local run quiet=0 polled=0
+    for ((run = 1; run <= POLL_RUNS; run++)); do
+        poll_run poll_quiet
+        ((RATE > quiet)) && quiet=$RATE
+        poll_run poll_busy
+        ((RATE > polled)) && polled=$RATE
+    done
+    printf 'poll_effect jobs=%d quiet_jobs_per_s=%d polled_jobs_per_s=%d ratio=%s\n' \
+        "$SIM_JOBS" "$quiet" "$polled" \
+        "$(awk -v a="$polled" -v b="$quiet" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
+}
+
 bench_deep() {
     local pid started
-    fresh_grid
+    # one user queues the million and the samples on top: above the default per-user cap
+    fresh_grid --max-pending-per-user $((DEEP_JOBS + 2 * DEEP_SAMPLE))
     pid=$(daemon_pid scheduler)
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" shallow
     sim_run deep_dispatch_shallow 10 8 "$DEEP_SAMPLE"
@@ -126,10 +165,10 @@ bench_deep() {
 
 benchmarks=("$@")
 ((${#benchmarks[@]})) || benchmarks=(all)
-[[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim deep)
+[[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim poll deep)
 for name in "${benchmarks[@]}"; do
     case "$name" in
-    submit | e2e | latency | sim | deep) "bench_$name" ;;
-    *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, deep or all)" ;;
+    submit | e2e | latency | sim | poll | deep) "bench_$name" ;;
+    *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, poll, deep or all)" ;;
     esac
 done
