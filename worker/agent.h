@@ -15,6 +15,7 @@ struct agent_config {
     const char *scheduler; /* ZeroMQ endpoint of the scheduler */
     const char *name;      /* the worker's name in the pool */
     const char *spool_dir; /* created when missing */
+    bool sync_results;     /* fsync each result: it survives a power loss, not only a crash */
     uint32_t cpus;
     uint64_t mem; /* bytes */
     uint32_t n_labels;

@@ -52,6 +52,7 @@ static int run(const struct worker_options *opts, const struct account_policy *a
         .scheduler = opts->scheduler,
         .name = opts->name,
         .spool_dir = opts->spool,
+        .sync_results = opts->sync_full,
         .cpus = opts->cpus,
         .mem = opts->mem,
         .n_labels = opts->n_labels,

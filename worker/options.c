@@ -47,6 +47,10 @@ static const char usage_text[] =
     "                        exists); with it the connection uses CURVE\n"
     "  --insecure            allow plaintext to a scheduler not on this machine (config:\n"
     "                        true/false; also $COHORT_INSECURE=1)\n"
+    "  --sync MODE           normal (default: a finished job's result survives a crash of\n"
+    "                        the worker; a power loss of the host may lose results not yet\n"
+    "                        reported, and those jobs run again) or full (results are\n"
+    "                        fsynced: they survive a power loss too; slower per job)\n"
     "  --log-level LEVEL     debug, info, warn or error (default: info)\n"
     "  --help                show this help and exit\n"
     "  --version             show the version and exit\n";
@@ -235,6 +239,16 @@ static int set_allow_root_jobs(struct worker_options *opts, const char *value, c
     return parse_switch(&opts->allow_root_jobs, "allow-root-jobs", value, err, err_len);
 }
 
+static int set_sync(struct worker_options *opts, const char *value, char *err, size_t err_len)
+{
+    if (strcmp(value, "normal") != 0 && strcmp(value, "full") != 0) {
+        snprintf(err, err_len, "sync must be normal or full, not '%s'", value);
+        return COHORT_EINVAL;
+    }
+    opts->sync_full = value[0] == 'f';
+    return 0;
+}
+
 /* Copy a key file path or server key into a curve_client_settings field. */
 static int set_key_setting(char *field, const char *key, const char *value, char *err,
                            size_t err_len)
@@ -272,7 +286,7 @@ static const struct {
     {"log-level", set_log_level}, {"grace", set_grace},
     {"job-user", set_job_user},   {"allow-root-jobs", set_allow_root_jobs},
     {"key", set_key},             {"server-key", set_server_key},
-    {"insecure", set_insecure},
+    {"insecure", set_insecure},   {"sync", set_sync},
 };
 
 int options_set(struct worker_options *opts, const char *key, const char *value, char *err,
@@ -300,6 +314,7 @@ static const struct option long_options[] = {
     {"grace", required_argument, NULL, 's'},  {"job-user", required_argument, NULL, 's'},
     {"allow-root-jobs", no_argument, NULL, 't'}, {"key", required_argument, NULL, 's'},
     {"server-key", required_argument, NULL, 's'}, {"insecure", no_argument, NULL, 't'},
+    {"sync", required_argument, NULL, 's'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0},
 };

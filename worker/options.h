@@ -25,6 +25,7 @@ struct worker_options {
     int64_t grace_ms;     /* how long a stop lets running jobs finish; -1 until known */
     char *job_user;       /* owned; account for jobs whose owner has none (or is root) */
     bool allow_root_jobs; /* a job owned by root may run as root */
+    bool sync_full;       /* results fsynced: they survive a power loss, not only a crash */
     struct curve_client_settings curve; /* key, server-key, insecure */
     uint32_t n_labels;
     struct label labels[PROTO_MAX_LABELS]; /* owned strings; keys are unique */

@@ -31,6 +31,7 @@ struct spool {
     int root_fd;                                /* the root directory, open */
     int lock_fd;                                /* holds the exclusive flock on SPOOL/lock */
     struct spool_spares spares;                 /* emptied attempt dirs for reuse */
+    bool sync_results;                          /* fsync each result file and its dir */
 };
 
 /* One captured stream, read for one message. */
@@ -198,7 +199,7 @@ static int root_check_owner(int root_fd, const char *root)
     return 0;
 }
 
-int spool_open(struct spool **out, const char *root)
+int spool_open(struct spool **out, const char *root, bool sync_results)
 {
     struct spool *sp = NULL;
     int rc = COHORT_EINVAL;
@@ -212,6 +213,7 @@ int spool_open(struct spool **out, const char *root)
     if (!(sp = calloc(1, sizeof(*sp))))
         goto fail;
     sp->root_fd = sp->lock_fd = -1;
+    sp->sync_results = sync_results;
     strcpy(sp->root, root);
     rc = COHORT_EIO;
     if (make_dirs(root) < 0 || (sp->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
@@ -396,9 +398,9 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     rc = COHORT_EIO;
     if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
         (fd = result_tmp_open(dir_fd)) < 0 || write_all(fd, encoded.data, encoded.len) < 0 ||
-        ftruncate(fd, (off_t)encoded.len) < 0 || fsync(fd) < 0 ||
+        ftruncate(fd, (off_t)encoded.len) < 0 || (sp->sync_results && fsync(fd) < 0) ||
         renameat(dir_fd, SPOOL_RESULT_TMP_FILE, dir_fd, SPOOL_RESULT_FILE) < 0 ||
-        fsync(dir_fd) < 0) {
+        (sp->sync_results && fsync(dir_fd) < 0)) {
         log_error("cannot store the result of attempt %s: %s", name, strerror(errno));
         goto done;
     }

@@ -3,6 +3,7 @@
 #define COHORT_WORKER_SPOOL_H
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
 
@@ -25,12 +26,12 @@ struct spool_streams {
 };
 
 /* Open the spool rooted at root, creating it (and missing parents) with mode 0700, and lock
- * it so that no second worker shares it. The root must belong to this process's user; a
+ * it so that no second worker shares it. sync_results: spool_result_write fsyncs. The root must belong to this process's user; a
  * worker running as root gives it mode 0711, so that the accounts its jobs run as can pass
  * through to their work dirs (never list it). On failure *out is NULL, the reason is logged
  * and COHORT_EIO (cannot create or open, or owned by another user), COHORT_ESTATE (locked
  * by another worker), COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
-int spool_open(struct spool **out, const char *root);
+int spool_open(struct spool **out, const char *root, bool sync_results);
 
 /* Release the lock and free *sp; sets *sp to NULL. NULL or *sp == NULL is a no-op. */
 void spool_destroy(struct spool **sp);
@@ -56,9 +57,12 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
 /* Close whichever fds of *streams are open and mark them -1. */
 void spool_streams_close(struct spool_streams *streams);
 
-/* Store res durably as the result of its attempt (temporary file, written over when a
- * spare brought one, fsync, rename, fsync of the directory). Returns 0, or COHORT_EIO (logged) when it could not be made durable, in
- * which case any earlier result file is unchanged. */
+/* Store res as the result of its attempt: a temporary file (written over when a spare
+ * brought one), then a rename, so a reader sees the old file or the whole new one. With
+ * sync_results (spool_open) the file and then the directory are fsynced, so the result
+ * also survives a power loss; without, it survives a crash of the worker. Returns 0, or
+ * COHORT_EIO (logged) when it could not be stored, in which case any earlier result file is
+ * unchanged. */
 int spool_result_write(struct spool *sp, const struct attempt_result *res);
 
 /* Read back the result of (job, attempt) into *out. Returns 0, COHORT_ENOENT when there is

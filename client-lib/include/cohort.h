@@ -270,7 +270,8 @@ COHORT_EXPORT int cohort_job_spec_clear_array(cohort_job_spec_t *spec, cohort_er
 /* The submission is acknowledged only once the scheduler has stored it, so a job whose id
  * was returned is never lost. A submission that gets no answer is sent again, and never
  * stored twice (see cohort_client_set_retry). The specs are not changed and stay the
- * caller's. The user the jobs run as is the caller's login name (effective uid). */
+ * caller's. The jobs belong to the user name the scheduler enrolled the caller's key under
+ * (on an --insecure scheduler: the caller's login name, from its effective uid). */
 
 /* Submit one job (spec must not be an array). On success *id_out holds its id. */
 COHORT_EXPORT int cohort_submit(uint64_t *id_out, cohort_client_t *client,

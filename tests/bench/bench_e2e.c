@@ -2,6 +2,8 @@
 #include <errno.h>
 #include <pthread.h>
 #include <spawn.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -55,9 +57,9 @@ static double machine_spawn_rate(unsigned long total)
     return each * SPAWNER_THREADS / (finished - started);
 }
 
-/* Submit `jobs` single `true` jobs one call each, wait for all; returns jobs/s from the
- * first submit to the last result, or 0 on a failure (printed). */
-static double grid_rate(const char *endpoint, unsigned long jobs)
+/* Submit `jobs` `true` jobs — one call each, or as one array — and wait for all; returns
+ * jobs/s from the first submit to the last result, or 0 on a failure (printed). */
+static double grid_rate(const char *endpoint, unsigned long jobs, bool as_array)
 {
     const char *command[] = {"true"};
     cohort_client_t *client = NULL;
@@ -73,10 +75,21 @@ static double grid_rate(const char *endpoint, unsigned long jobs)
         cohort_job_spec_set_name(spec, "bench-e2e", &err) < 0 ||
         cohort_job_spec_set_command(spec, 1, command, &err) < 0)
         goto done;
+    if (as_array && cohort_job_spec_set_array(spec, 0, (uint32_t)(jobs - 1), &err) < 0)
+        goto done;
     started = bench_seconds_now();
-    for (unsigned long i = 0; i < jobs; i++)
-        if (cohort_submit(&ids[i], client, spec, &err) < 0)
+    if (as_array) {
+        uint64_t first = 0;
+        uint32_t count = 0;
+        if (cohort_submit_array(&first, &count, client, spec, &err) < 0)
             goto done;
+        for (unsigned long i = 0; i < jobs; i++)
+            ids[i] = first + i;
+    } else {
+        for (unsigned long i = 0; i < jobs; i++)
+            if (cohort_submit(&ids[i], client, spec, &err) < 0)
+                goto done;
+    }
     if (cohort_wait(&ended, client, ids, jobs, -1, &err) < 0)
         goto done;
     finished = bench_seconds_now();
@@ -99,7 +112,7 @@ done:
 int main(int argc, char **argv)
 {
     unsigned long jobs;
-    double grid, machine;
+    double single, array, machine;
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: bench_e2e ENDPOINT [JOBS]   (JOBS defaults to 10000)\n");
@@ -107,14 +120,19 @@ int main(int argc, char **argv)
     }
     if (!(jobs = bench_count_arg(argc, argv, 2, 10000, BENCH_MAX_JOBS, "bench_e2e")))
         return 2;
-    if (!(grid = grid_rate(argv[1], jobs)))
+    if (!(single = grid_rate(argv[1], jobs, false)))
         return 1;
-    printf("e2e_grid jobs=%lu jobs_per_s=%.0f\n", jobs, grid);
+    printf("e2e_grid submit=one_per_call jobs=%lu jobs_per_s=%.0f\n", jobs, single);
+    fflush(stdout);
+    if (!(array = grid_rate(argv[1], jobs, true)))
+        return 1;
+    printf("e2e_grid submit=array jobs=%lu jobs_per_s=%.0f\n", jobs, array);
     fflush(stdout);
     if (!(machine = machine_spawn_rate(jobs)))
         return 1;
     printf("e2e_machine spawners=%d processes=%lu spawns_per_s=%.0f\n", SPAWNER_THREADS, jobs,
            machine);
-    printf("e2e_ratio grid_over_machine=%.3f\n", grid / machine);
+    printf("e2e_ratio submit=one_per_call grid_over_machine=%.3f\n", single / machine);
+    printf("e2e_ratio submit=array grid_over_machine=%.3f\n", array / machine);
     return 0;
 }

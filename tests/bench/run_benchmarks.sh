@@ -72,8 +72,8 @@ bench_submit() {
 
 bench_e2e() {
     fresh_grid
-    start_worker w1 --cpus 1
-    start_worker w2 --cpus 1
+    start_worker w1 --cpus "${E2E_WORKER_CPUS:-1}"
+    start_worker w2 --cpus "${E2E_WORKER_CPUS:-1}"
     wait_workers_up 2
     "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS"
 }

@@ -159,7 +159,7 @@ static void test_next_start_kills_what_the_dead_worker_ran(void **state)
     struct spool_streams streams;
     struct stat st;
 
-    assert_int_equal(spool_open(&sp, f->root), 0);
+    assert_int_equal(spool_open(&sp, f->root, false), 0);
     assert_int_equal(spool_attempt_create(&streams, sp, 5, 1, NULL, 0), 0);
     spool_streams_close(&streams);
     start_job(f);
@@ -167,7 +167,7 @@ static void test_next_start_kills_what_the_dead_worker_ran(void **state)
     spool_destroy(&sp); /* the worker dies; its job runs on */
     assert_int_equal(kill(f->pid, 0), 0);
 
-    assert_int_equal(spool_open(&sp, f->root), 0);
+    assert_int_equal(spool_open(&sp, f->root, false), 0);
     assert_int_equal(spool_scan(sp, no_results, NULL), 0);
     assert_true(group_gone(f));
     assert_int_equal(stat(streams.dir, &st), -1);

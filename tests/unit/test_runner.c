@@ -68,7 +68,7 @@ static void fixture_setup(void **state, const struct account_policy *accounts)
     assert_int_equal(uv_loop_init(&f->loop), 0);
     uv_timer_init(&f->loop, &f->guard);
     f->guard.data = f;
-    assert_int_equal(spool_open(&f->spool, f->root), 0);
+    assert_int_equal(spool_open(&f->spool, f->root, false), 0);
     assert_int_equal(runner_create(&f->runner, &f->loop, "testw", accounts, on_done, f), 0);
     *state = f;
 }

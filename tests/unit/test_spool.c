@@ -36,7 +36,7 @@ static int setup(void **state)
     alarm(30);
     strcpy(f->root, "/tmp/cohort-test-spool-XXXXXX");
     assert_non_null(mkdtemp(f->root));
-    assert_int_equal(spool_open(&f->spool, f->root), 0);
+    assert_int_equal(spool_open(&f->spool, f->root, true), 0);
     *state = f;
     return 0;
 }
@@ -427,7 +427,7 @@ static void test_root_of_another_user_is_refused(void **state)
     snprintf(path, sizeof path, "%s/theirs", f->root);
     assert_int_equal(mkdir(path, 0700), 0);
     assert_int_equal(chown(path, 65534, 65534), 0);
-    assert_int_equal(spool_open(&other, path), COHORT_EIO);
+    assert_int_equal(spool_open(&other, path, true), COHORT_EIO);
     assert_null(other);
 }
 
@@ -436,10 +436,10 @@ static void test_second_worker_is_locked_out(void **state)
     struct fixture *f = *state;
     struct spool *second = NULL;
 
-    assert_int_equal(spool_open(&second, f->root), COHORT_ESTATE);
+    assert_int_equal(spool_open(&second, f->root, true), COHORT_ESTATE);
     assert_null(second);
     spool_destroy(&f->spool);
-    assert_int_equal(spool_open(&second, f->root), 0);
+    assert_int_equal(spool_open(&second, f->root, true), 0);
     spool_destroy(&second);
 }
 
@@ -451,7 +451,7 @@ static void test_root_is_created(void **state)
     struct stat st;
 
     snprintf(path, sizeof path, "%s/a/b/spool", f->root);
-    assert_int_equal(spool_open(&nested, path), 0);
+    assert_int_equal(spool_open(&nested, path, true), 0);
     assert_string_equal(spool_root(nested), path);
     assert_int_equal(stat(path, &st), 0);
     /* as root, the accounts jobs run as must pass through to their work dirs */
