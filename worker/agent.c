@@ -577,8 +577,9 @@ int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config 
         goto fail;
     uv_timer_start(&a->tick, on_tick, 0, AGENT_TICK_MS);
     log_info("worker %s (%" PRIu32 " cpus, %" PRIu64 " bytes of memory, spool %s, %" PRIu32
-             " kept results) connecting to %s",
-             cfg->name, cfg->cpus, cfg->mem, cfg->spool_dir, a->held.count, cfg->scheduler);
+             " kept results, sync=%s) connecting to %s",
+             cfg->name, cfg->cpus, cfg->mem, cfg->spool_dir, a->held.count,
+             cfg->sync_results ? "full" : "normal", cfg->scheduler);
     *out = a;
     return 0;
 fail:

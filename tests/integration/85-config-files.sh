@@ -26,6 +26,16 @@ row=$(cohort workers --json | jq -c '.[] | select(.name == "from-file")')
 assert_eq 1 "$(jq .cpus <<<"$row")" "cpus (flag over file)"
 assert_eq file "$(jq -r .labels.origin <<<"$row")" "label from the file"
 
+step "the worker's sync setting applies, and a bad one is refused"
+grep -q 'sync=normal) connecting' "$(daemon_log from-file)" || fail "the worker's default sync is not normal"
+start_worker synced --sync full
+wait_for "sync=full in the worker's log" 15 grep -q 'sync=full) connecting' "$(daemon_log synced)"
+assert_exit 2 "$WORKER_BIN" --sync sometimes --spool "$TEST_DIR/never"
+assert_one_error_line "a bad worker sync value"
+[[ "$RUN_ERR" == *"sync must be normal or full, not 'sometimes'"* ]] ||
+    fail "a bad worker sync value: unclear error: $RUN_ERR"
+signal_daemon synced TERM
+
 step "the scheduler's sync key applies, and a bad one is refused"
 grep -q 'synchronous=normal' "$(daemon_log scheduler)" ||
     fail "the scheduler did not take sync = normal from scheduler.ini"
