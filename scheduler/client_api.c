@@ -286,30 +286,73 @@ done:
     capacity_free(&cap);
 }
 
-void client_on_jobs(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
-                    const struct msg *m)
+/* Whether jobs run, so that listings must share the loop with dispatch. */
+static bool listings_paced(const struct sched *s)
 {
-    const struct msg_jobs *query = &m->u.jobs;
-    struct request req = {s, peer, peer_len, query->req_id, m->type};
-    uint32_t mask = query->state_mask;
+    return s->stats.jobs[COHORT_JOB_RUNNING] > 0;
+}
+
+/* Answer one listing now, its page cut short to what the row budget allows (clients page
+ * on), so that listings never starve dispatch. */
+static void serve_listing(struct sched *s, const uint8_t *peer, size_t peer_len,
+                          const struct msg_jobs *query)
+{
+    struct request req = {s, peer, peer_len, query->req_id, MSG_JOBS};
+    uint32_t mask = query->state_mask ? query->state_mask
+                                      : 1u << COHORT_JOB_PENDING | 1u << COHORT_JOB_RUNNING;
     uint32_t limit = query->limit && query->limit < PROTO_MAX_ROWS ? query->limit : PROTO_MAX_ROWS;
     struct job_list list = {0};
 
-    if (mask == 0)
-        mask = 1u << COHORT_JOB_PENDING | 1u << COHORT_JOB_RUNNING;
-    if (mask >> COHORT_JOB_STATE_COUNT) {
-        fail(&req, COHORT_EINVAL, "the state filter names an unknown state");
-        return;
-    }
-    /* a page may be cut short (clients page on): listings must not starve dispatch */
-    limit = list_budget_page(&s->list_budget, limit, s->stats.jobs[COHORT_JOB_RUNNING] > 0,
-                             clock_mono_ms());
+    limit = list_budget_page(&s->list_budget, limit, listings_paced(s), clock_mono_ms());
     if (store_jobs_list(s->store, &list, mask, query->after_id, limit) < 0)
         fail(&req, COHORT_EIO, "cannot list jobs: %s", store_last_error(s->store));
     else
         answer_jobs(&req, list.jobs, list.n);
     list_budget_spend(&s->list_budget, list.n);
     job_list_free(&list);
+}
+
+static void on_list_timer(uv_timer_t *timer)
+{
+    client_serve_held_listings(timer->data);
+}
+
+void client_serve_held_listings(struct sched *s)
+{
+    struct list_deferred held;
+    int64_t wait_ms;
+
+    while (s->list_defer.count > 0) {
+        if (list_budget_should_wait(&s->list_budget, listings_paced(s), clock_mono_ms(),
+                                    &wait_ms)) {
+            uv_timer_start(&s->list_timer, on_list_timer, (uint64_t)wait_ms, 0);
+            return;
+        }
+        list_defer_pop(&s->list_defer, &held);
+        serve_listing(s, held.peer, held.peer_len, &held.query);
+    }
+}
+
+void client_on_jobs(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                    const struct msg *m)
+{
+    const struct msg_jobs *query = &m->u.jobs;
+    struct request req = {s, peer, peer_len, query->req_id, m->type};
+    int64_t wait_ms;
+
+    if (query->state_mask >> COHORT_JOB_STATE_COUNT) {
+        fail(&req, COHORT_EINVAL, "the state filter names an unknown state");
+        return;
+    }
+    /* a client listing in a tight loop waits for the budget instead of spinning on short
+     * pages; when too many wait already, it gets a short page at once */
+    if (list_budget_should_wait(&s->list_budget, listings_paced(s), clock_mono_ms(), &wait_ms) &&
+        list_defer_push(&s->list_defer, peer, peer_len, query)) {
+        if (!uv_is_active((uv_handle_t *)&s->list_timer))
+            uv_timer_start(&s->list_timer, on_list_timer, (uint64_t)wait_ms, 0);
+        return;
+    }
+    serve_listing(s, peer, peer_len, query);
 }
 
 void client_on_show(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,

@@ -13,9 +13,9 @@
  * at least LIST_BUDGET_MIN_ROWS so that paging always moves on. While no job runs there is
  * no dispatch to protect, and pages are not cut.
  */
-#define LIST_BUDGET_BURST_ROWS 10000u /* about 30 ms of the loop */
-#define LIST_BUDGET_ROWS_PER_MS 10u /* 10,000 rows a second */
-#define LIST_BUDGET_MIN_ROWS 50u
+#define LIST_BUDGET_BURST_ROWS 2000u /* a few ms of the loop */
+#define LIST_BUDGET_ROWS_PER_MS 5u    /* 5,000 rows a second */
+#define LIST_BUDGET_MIN_ROWS 100u
 
 struct list_budget {
     int64_t rows;        /* rows that may be read now */
@@ -28,6 +28,11 @@ void list_budget_init(struct list_budget *b, int64_t now_ms);
 /* The most rows the next page may hold when wanted were asked for, at monotonic time now_ms;
  * busy says whether jobs run (otherwise wanted is granted as is). */
 uint32_t list_budget_page(struct list_budget *b, uint32_t wanted, bool busy, int64_t now_ms);
+
+/* Whether a listing asked for at monotonic time now_ms should wait for the bucket to refill
+ * (jobs run and fewer than LIST_BUDGET_MIN_ROWS rows are left); *wait_ms then says for how
+ * long. */
+bool list_budget_should_wait(struct list_budget *b, bool busy, int64_t now_ms, int64_t *wait_ms);
 
 /* A page of rows rows was read. */
 void list_budget_spend(struct list_budget *b, uint32_t rows);

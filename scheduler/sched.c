@@ -587,6 +587,7 @@ static void close_handles(struct sched *s)
     s->handles_started = false;
     uv_close((uv_handle_t *)&s->lease_timer, NULL);
     uv_close((uv_handle_t *)&s->kick_timer, NULL);
+    uv_close((uv_handle_t *)&s->list_timer, NULL);
     uv_close((uv_handle_t *)&s->sigterm, NULL);
     uv_close((uv_handle_t *)&s->sigint, NULL);
 }
@@ -613,9 +614,11 @@ static void start_handles(struct sched *s)
 {
     uv_timer_init(&s->loop, &s->lease_timer);
     uv_timer_init(&s->loop, &s->kick_timer);
+    uv_timer_init(&s->loop, &s->list_timer);
     uv_signal_init(&s->loop, &s->sigterm);
     uv_signal_init(&s->loop, &s->sigint);
-    s->lease_timer.data = s->kick_timer.data = s->sigterm.data = s->sigint.data = s;
+    s->lease_timer.data = s->kick_timer.data = s->list_timer.data = s;
+    s->sigterm.data = s->sigint.data = s;
     uv_timer_start(&s->lease_timer, on_lease_timer, s->config.heartbeat_ms, s->config.heartbeat_ms);
     uv_signal_start(&s->sigterm, on_signal, SIGTERM);
     uv_signal_start(&s->sigint, on_signal, SIGINT);

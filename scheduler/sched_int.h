@@ -10,6 +10,7 @@
 
 #include "identity.h"
 #include "list_budget.h"
+#include "list_defer.h"
 #include "log.h"
 #include "outbox.h"
 #include "proto.h"
@@ -44,6 +45,8 @@ struct sched {
     struct outbox *outbox;             /* messages waiting for the commit */
     struct job_stats stats;
     struct list_budget list_budget; /* rows JOBS listings may read while jobs run */
+    struct list_defer list_defer;   /* listings waiting for that budget */
+    uv_timer_t list_timer;          /* answers them once it has refilled */
     uv_timer_t lease_timer; /* every heartbeat: suspicion and lease expiry */
     uv_timer_t kick_timer;  /* one more turn soon, when work is left over */
     uv_signal_t sigterm, sigint;
@@ -162,6 +165,10 @@ void client_on_drain(struct sched *s, const uint8_t *peer, size_t peer_len, stru
  * request whose type and req_id can still be read is answered with COHORT_EPROTO and why. */
 void client_on_malformed(struct sched *s, const uint8_t *peer, size_t peer_len,
                          const uint8_t *frame, size_t len, int status, const char *why);
+
+/* Answer the held JOBS listings while the row budget lasts; the list timer calls it again
+ * when it has refilled. */
+void client_serve_held_listings(struct sched *s);
 
 /* waiters_ready_fn: answer a WAIT whose jobs all ended, or that timed out. */
 void client_wait_ready(void *arg, int status, const uint8_t *peer, size_t peer_len, uint64_t req_id,
