@@ -68,9 +68,6 @@ static void note_malformed(struct sched *s, size_t len)
              (unsigned long long)count, len);
 }
 
-static void send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
-                           uint8_t request, int status, const char *error);
-
 /* While memory cannot be trusted (the state could not be reloaded after a failed turn),
  * only heartbeats are handled: a client is told to try again, other worker messages are
  * dropped (workers send them again). Returns whether the message may be handled. */
@@ -85,7 +82,7 @@ static bool may_handle(struct sched *s, const uint8_t *peer, size_t peer_len, co
         snprintf(error, sizeof error, "the scheduler cannot read its database (%s); try again",
                  store_last_error(s->store));
         /* every client request starts with its req_id (a common initial sequence) */
-        send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EIO, error);
+        sched_send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EIO, error);
     }
     return false;
 }
@@ -109,7 +106,7 @@ static void refuse(struct sched *s, const uint8_t *peer, size_t peer_len, const 
 {
     if (from == FROM_CLIENT)
         /* every client request starts with its req_id (a common initial sequence) */
-        send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EPERM, why);
+        sched_send_error_now(s, peer, peer_len, m->u.status.req_id, m->type, COHORT_EPERM, why);
     else if (m->type == MSG_REGISTER)
         worker_refuse(s, m->u.reg.name, why);
     else
@@ -117,8 +114,8 @@ static void refuse(struct sched *s, const uint8_t *peer, size_t peer_len, const 
                   role_name(s->caller.role), s->caller.name, why);
 }
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                       const char *user_id, const uint8_t *data, size_t len, void *arg)
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const char *user_id,
+                       const uint8_t *data, size_t len, void *arg)
 {
     struct sched *s = arg;
     struct msg *m = NULL;
@@ -157,160 +154,6 @@ static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
     h->fn(s, peer, peer_len, w, m);
 done:
     msg_free(m);
-}
-
-/* ---- sending ---- */
-
-void sched_send_now(struct sched *s, const uint8_t *peer, size_t peer_len, const struct msg *m)
-{
-    struct buf out;
-
-    buf_init(&out, PROTO_MAX_MSG);
-    if (msg_encode(&out, m) == 0)
-        zsock_send(s->zsock, peer, peer_len, out.data, out.len);
-    buf_free(&out);
-}
-
-/* An error reply sent at once, for when it cannot wait in the outbox. */
-static void send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
-                           uint8_t request, int status, const char *error)
-{
-    struct msg m = {.type = MSG_REPLY};
-    m.u.reply =
-        (struct msg_reply){.req_id = req_id, .request = request, .status = status, .error = error};
-    sched_send_now(s, peer, peer_len, &m);
-}
-
-static bool has_job_list(const struct msg_reply *reply)
-{
-    return reply->status == 0 &&
-           (reply->request == MSG_JOBS || reply->request == MSG_SHOW || reply->request == MSG_WAIT);
-}
-
-void sched_reply(struct sched *s, const uint8_t *peer, size_t peer_len, struct msg_reply *reply)
-{
-    struct msg m = {.type = MSG_REPLY, .u.reply = *reply};
-    /* made before the turn wrote anything, it holds whatever the commit does */
-    struct outbox_item item = {.kind = OUTBOX_REPLY,
-                               .peer_len = (uint8_t)peer_len,
-                               .req_id = reply->req_id,
-                               .request = reply->request,
-                               .stands_alone = !store_in_transaction(s->store)};
-    int rc;
-
-    buf_init(&item.payload, PROTO_MAX_MSG);
-    memcpy(item.peer, peer, peer_len);
-    rc = msg_encode(&item.payload, &m);
-    if (rc == COHORT_ETOOBIG && has_job_list(reply)) {
-        /* drop the commands and environments: the rest is what callers need most */
-        for (uint32_t i = 0; i < reply->u.jobs.n; i++)
-            m.u.reply.u.jobs.jobs[i].argc = m.u.reply.u.jobs.jobs[i].envc = 0;
-        buf_reset(&item.payload);
-        rc = msg_encode(&item.payload, &m);
-    }
-    if (rc < 0) {
-        buf_free(&item.payload);
-        sched_reply_error(s, peer, peer_len, reply->req_id, reply->request, COHORT_ETOOBIG,
-                          "the answer is too large to send; ask for fewer items");
-        return;
-    }
-    if (outbox_push(s->outbox, &item) < 0)
-        send_error_now(s, peer, peer_len, reply->req_id, reply->request, COHORT_ETOOBIG,
-                       "the scheduler is overloaded; try again");
-}
-
-void sched_reply_error(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
-                       uint8_t request, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    sched_reply_verror(s, peer, peer_len, req_id, request, status, fmt, ap);
-    va_end(ap);
-}
-
-void sched_reply_verror(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
-                        uint8_t request, int status, const char *fmt, va_list ap)
-{
-    char error[512];
-
-    vsnprintf(error, sizeof error, fmt, ap);
-    struct msg_reply reply = {
-        .req_id = req_id, .request = request, .status = status, .error = error};
-    struct msg m = {.type = MSG_REPLY, .u.reply = reply};
-    struct outbox_item item = {.kind = OUTBOX_REPLY,
-                               .peer_len = (uint8_t)peer_len,
-                               .req_id = req_id,
-                               .request = request,
-                               .stands_alone = !store_in_transaction(s->store)};
-    buf_init(&item.payload, PROTO_MAX_MSG);
-    memcpy(item.peer, peer, peer_len);
-    if (msg_encode(&item.payload, &m) < 0 || outbox_push(s->outbox, &item) < 0) {
-        buf_free(&item.payload);
-        send_error_now(s, peer, peer_len, req_id, request, status, error);
-    }
-}
-
-int sched_send_worker(struct sched *s, const struct worker *w, const struct msg *m,
-                      enum outbox_kind kind, uint64_t job_id, uint32_t attempt)
-{
-    /* a heartbeat answer only says the scheduler lives: it must reach the worker even in
-     * turns that fail, or a long storage fault would make workers fence themselves */
-    struct outbox_item item = {.kind = kind,
-                               .peer_len = (uint8_t)w->peer_len,
-                               .job_id = job_id,
-                               .attempt = attempt,
-                               .stands_alone = m->type == MSG_HEARTBEAT};
-    int rc;
-
-    buf_init(&item.payload, PROTO_MAX_MSG);
-    memcpy(item.peer, w->peer, w->peer_len);
-    if ((rc = msg_encode(&item.payload, m)) < 0) {
-        buf_free(&item.payload);
-        return rc;
-    }
-    return outbox_push(s->outbox, &item);
-}
-
-/* outbox_drain callback after a successful commit. */
-static void send_committed(void *arg, struct outbox_item *item)
-{
-    struct sched *s = arg;
-    int rc =
-        zsock_send(s->zsock, item->peer, item->peer_len, item->payload.data, item->payload.len);
-
-    if (rc == 0 || item->kind != OUTBOX_RUN)
-        return;
-    /* the worker never gets this attempt: give the job back rather than leave it stuck */
-    struct attempt *a = workers_attempt(s->workers, item->job_id);
-    if (a && a->number == item->attempt) {
-        struct worker *w = a->worker;
-        log_warn("job %llu: cannot send it to worker %s (error %d): requeued",
-                 (unsigned long long)item->job_id, w->name, rc);
-        lifecycle_requeue(s, a, "could not be reached", false);
-        /* ZeroMQ no longer knows the peer (the worker died or reconnected): it must not be
-         * chosen again, or dispatch and this requeue would chase each other. Its other
-         * attempts wait for it to register again, or for its lease. */
-        if (rc == COHORT_ECONNECT && w->connected) {
-            log_warn("worker %s cannot be reached: no new jobs until it registers again", w->name);
-            workers_disconnect(s->workers, w);
-        }
-    }
-}
-
-/* outbox_drain callback after a failed commit: nothing held may be sent as it is. */
-static void send_failed(void *arg, struct outbox_item *item)
-{
-    struct sched *s = arg;
-    char error[384];
-
-    if (item->stands_alone)
-        zsock_send(s->zsock, item->peer, item->peer_len, item->payload.data, item->payload.len);
-    if (item->stands_alone || item->kind != OUTBOX_REPLY)
-        return;
-    snprintf(error, sizeof error,
-             "the scheduler could not store the request: %s; nothing was changed",
-             store_fault(s->store));
-    send_error_now(s, item->peer, item->peer_len, item->req_id, item->request, COHORT_EIO, error);
 }
 
 /* ---- turns ---- */
@@ -360,11 +203,11 @@ void sched_end_turn(struct sched *s)
     workers_save_starts(s->workers, save_start, s);
     if (store_commit(s->store) < 0) {
         /* the store logged why; nothing of the turn is stored, so nothing is said */
-        outbox_drain(s->outbox, send_failed, s);
+        outbox_drain(s->outbox, sched_send_failed, s);
         s->reload_wanted = true;
         s->store_retry_mono = now + STORE_RETRY_MS;
     } else {
-        outbox_drain(s->outbox, send_committed, s);
+        outbox_drain(s->outbox, sched_send_committed, s);
     }
     /* memory must match the database before the next message: reload at once after a
      * failure, and retry a failed reload only after a rest */
@@ -435,84 +278,6 @@ static void on_lease_timer(uv_timer_t *timer)
     }
     s->last_sweep_mono = now;
     workers_sweep(s->workers, now, suspect_ms, s->config.lease_ms, on_lost, s);
-}
-
-/* ---- state from the database ---- */
-
-static int load_user_pending(void *arg, const char *user, uint64_t pending)
-{
-    struct sched *s = arg;
-    return user_pending_add(s->user_pending, user, pending);
-}
-
-static int load_pending_job(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus,
-                            uint64_t mem)
-{
-    struct sched *s = arg;
-    struct job_shape shape = {.priority = priority, .cpus = cpus, .mem = mem};
-    return queue_add(s->queue, job_id, 1, &shape);
-}
-
-/* The worker by name, created (not connected) when unknown. */
-static int find_or_add_worker(struct sched *s, struct worker **w, const char *name, uint32_t cpus,
-                              uint64_t mem)
-{
-    if ((*w = workers_by_name(s->workers, name)))
-        return 0;
-    int rc = workers_add(s->workers, w, name, cpus, mem, NULL, 0);
-    if (rc == 0)
-        (*w)->last_heard_mono = s->started_mono;
-    return rc;
-}
-
-static int load_running_attempt(void *arg, uint64_t job_id, uint32_t attempt, const char *worker,
-                                uint32_t cpus, uint64_t mem, bool cancelled)
-{
-    struct sched *s = arg;
-    struct worker *w = NULL;
-    struct attempt *a = NULL;
-    int rc;
-
-    if ((rc = find_or_add_worker(s, &w, worker, 0, 0)) < 0 ||
-        (rc = workers_attach(s->workers, &a, w, job_id, attempt, cpus, mem)) < 0)
-        return rc;
-    a->cancelled = cancelled;
-    return 0;
-}
-
-static int load_worker(void *arg, const struct worker_row *row)
-{
-    struct sched *s = arg;
-    struct worker *w = workers_by_name(s->workers, row->name);
-    int rc;
-
-    if (!w) {
-        if ((rc = workers_add(s->workers, &w, row->name, row->cpus, row->mem, row->labels,
-                              row->n_labels)) < 0)
-            return rc;
-        w->last_seen = row->last_seen;
-        w->last_heard_mono = s->started_mono;
-    }
-    workers_set_draining(s->workers, w, row->draining);
-    return 0;
-}
-
-int sched_reload(struct sched *s)
-{
-    uint64_t counts[COHORT_JOB_STATE_COUNT];
-    int rc;
-
-    queue_clear(s->queue);
-    user_pending_clear(s->user_pending);
-    workers_detach_all(s->workers);
-    if ((rc = store_load_workers(s->store, load_worker, s)) < 0 ||
-        (rc = store_load_pending(s->store, load_pending_job, s)) < 0 ||
-        (rc = store_count_pending_by_user(s->store, load_user_pending, s)) < 0 ||
-        (rc = store_load_running(s->store, load_running_attempt, s)) < 0 ||
-        (rc = store_count_states(s->store, counts)) < 0)
-        return rc;
-    stats_init(&s->stats, counts);
-    return 0;
 }
 
 /* ---- life ---- */

@@ -47,8 +47,8 @@ struct sched {
     struct list_budget list_budget; /* rows JOBS listings may read while jobs run */
     struct list_defer list_defer;   /* listings waiting for that budget */
     uv_timer_t list_timer;          /* answers them once it has refilled */
-    uv_timer_t lease_timer; /* every heartbeat: suspicion and lease expiry */
-    uv_timer_t kick_timer;  /* one more turn soon, when work is left over */
+    uv_timer_t lease_timer;         /* every heartbeat: suspicion and lease expiry */
+    uv_timer_t kick_timer;          /* one more turn soon, when work is left over */
     uv_signal_t sigterm, sigint;
     int64_t started_mono;           /* when the scheduler started (leases of pre-restart jobs) */
     int64_t last_sweep_mono;        /* when leases were last checked */
@@ -64,7 +64,7 @@ struct sched {
     bool stopping;                  /* a signal asked us to stop */
 };
 
-/* ---- sched.c: turns and sending ---- */
+/* ---- sched.c: turns; send.c: sending; reload.c: state from the database ---- */
 
 /* End a turn: dispatch if wanted, commit, then send what waited for the commit (or answer
  * clients with COHORT_EIO and reload state when the commit failed). */
@@ -92,6 +92,16 @@ int sched_send_worker(struct sched *s, const struct worker *w, const struct msg 
 
 /* Send a message that does not depend on the transaction at once (REREGISTER). */
 void sched_send_now(struct sched *s, const uint8_t *peer, size_t peer_len, const struct msg *m);
+
+/* An error reply sent at once, for when it cannot wait in the outbox. */
+void sched_send_error_now(struct sched *s, const uint8_t *peer, size_t peer_len, uint64_t req_id,
+                          uint8_t request, int status, const char *error);
+
+/* outbox_drain callbacks: after a successful commit send what waited (a RUN that cannot be
+ * sent gives its job back); after a failed one send only what stands alone, and tell the
+ * clients that nothing of their request was stored. */
+void sched_send_committed(void *arg, struct outbox_item *item);
+void sched_send_failed(void *arg, struct outbox_item *item);
 
 /* Rebuild pending queue, running attempts, drain flags and counts from the database. */
 int sched_reload(struct sched *s);
