@@ -133,9 +133,12 @@ int key_pair_read(const char *path, struct key_pair *pair, char *err, size_t err
 int key_public_resolve(const char *text_or_path, key_text out, char *err, size_t err_len)
 {
     char text[KEY_FILE_MAX];
+    struct stat st;
     mode_t mode;
 
-    if (key_valid(text_or_path)) {
+    /* a path of 40 Z85 characters ('/' and '.' are Z85) also decodes as a key: a file that
+     * exists there is what was meant */
+    if (key_valid(text_or_path) && stat(text_or_path, &st) < 0) {
         memcpy(out, text_or_path, KEY_Z85_LEN + 1);
         return 0;
     }

@@ -31,8 +31,9 @@ int key_pair_write(const char *path, const struct key_pair *pair, char *err, siz
 int key_pair_read(const char *path, struct key_pair *pair, char *err, size_t err_len);
 
 /* A public key given as the key itself or as the path of a file whose first key is it (a
- * key file's public-key line, or a bare key on a line). Returns 0, or COHORT_EINVAL with
- * one sentence in err. */
+ * key file's public-key line, or a bare key on a line); text that is both a valid key and
+ * the path of an existing file is taken as the file. Returns 0, or COHORT_EINVAL with one
+ * sentence in err. */
 int key_public_resolve(const char *text_or_path, key_text out, char *err, size_t err_len);
 
 #endif
