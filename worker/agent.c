@@ -33,6 +33,7 @@
 #define SOCKET_LINGER_MS 500         /* for a GOODBYE to leave on close */
 #define SOCKET_RECONNECT_MS 100      /* ZeroMQ's reconnect interval, doubling ... */
 #define SOCKET_RECONNECT_MAX_MS 1000 /* ... up to this */
+#define STARTS_PER_BATCH 64          /* JOB_STARTED messages taken from the runner at once */
 
 /* ---- sending ---- */
 
@@ -131,6 +132,22 @@ void agent_flush_results(struct agent *a, int64_t now)
         entry->sent_at = now;
         in_flight++;
     }
+}
+
+/* Send JOB_STARTED for the attempts that still run since they started (by the tick, so
+ * that a short job sends its result only: the result carries its start time). */
+static void send_starts(struct agent *a)
+{
+    struct msg_job_started starts[STARTS_PER_BATCH];
+    uint32_t n;
+
+    do {
+        n = runner_take_starts(a->runner, starts, STARTS_PER_BATCH);
+        for (uint32_t i = 0; i < n; i++) {
+            struct msg m = {.type = MSG_JOB_STARTED, .u.started = starts[i]};
+            agent_send_msg(a, &m);
+        }
+    } while (n == STARTS_PER_BATCH);
 }
 
 /* ---- the connection ---- */
@@ -288,6 +305,7 @@ static void on_tick(uv_timer_t *timer)
     } else {
         if (now - a->heartbeat_sent_at >= a->heartbeat_ms)
             send_heartbeat(a, now);
+        send_starts(a);
         agent_flush_results(a, now);
     }
     if (a->stop_phase != STOP_NONE)
@@ -429,18 +447,11 @@ static void on_run(struct agent *a, const struct msg *m)
         .spec = &run->spec,
         .streams = &streams,
     };
+    /* its JOB_STARTED goes at the next tick, and only if it still runs then */
     if (runner_start(&started_at, a->runner, &request) < 0) {
         spool_attempt_remove(a->spool, run->job_id, run->attempt);
         snprintf(reason, sizeof reason, "worker %s ran out of memory", a->cfg.name);
         fail_run(a, run, reason, true);
-        return;
-    }
-    if (started_at) {
-        struct msg started = {
-            .type = MSG_JOB_STARTED,
-            .u.started = {run->job_id, run->attempt, started_at},
-        };
-        agent_send_msg(a, &started);
     }
 }
 

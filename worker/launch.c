@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cohort.h"
 #include "log.h"
 #include "job_spawn.h"
@@ -36,6 +37,7 @@ void launch_base_init(struct launch_base *base, const char *worker_name,
 {
     copy_string(base->worker_name, sizeof base->worker_name, worker_name, "");
     copy_string(base->path, sizeof base->path, getenv("PATH"), LAUNCH_DEFAULT_PATH);
+    memset(&base->cache, 0, sizeof base->cache);
     if (accounts)
         base->accounts = *accounts;
     else
@@ -199,6 +201,22 @@ static int resolve_command(char out[PATH_MAX], const char *cmd, const char *path
     }
 }
 
+/* resolve_command through the cache of recent lookups: *cached says whether out came from
+ * it. Commands with a '/' and PATHs with relative entries are always looked up. */
+static int find_command(char out[PATH_MAX], bool *cached, struct launch_cache *cache,
+                        const char *cmd, const char *path_value, const char *cwd)
+{
+    int64_t now = clock_mono_ms();
+    int err;
+
+    *cached = !strchr(cmd, '/') && launch_cache_get_command(out, cache, cmd, path_value, now);
+    if (*cached)
+        return 0;
+    if ((err = resolve_command(out, cmd, path_value, cwd)) == 0 && !strchr(cmd, '/'))
+        launch_cache_put_command(cache, cmd, path_value, out, now);
+    return err;
+}
+
 /* Check that cwd is a directory the job can enter; else write why into reason and return
  * COHORT_EINVAL. */
 static int check_cwd(char *reason, size_t reason_len, const char *cwd,
@@ -218,14 +236,23 @@ static int check_cwd(char *reason, size_t reason_len, const char *cwd,
     return err ? COHORT_EINVAL : 0;
 }
 
-/* Prepare the job's account: resolve it and, when it is not the worker's, give it the work
- * dir. Returns 0, or a negative code with reason set. */
+/* Prepare the job's account: resolve it (or reuse a recent lookup) and, when it is not the
+ * worker's, give it the work dir. Returns 0, or a negative code with reason set. */
 static int account_prepare(struct job_account *account, char *reason, size_t reason_len,
-                           const struct launch_base *base, const struct launch_request *req)
+                           struct launch_base *base, const struct launch_request *req)
 {
-    int rc = account_resolve(account, &base->accounts, req->spec->user, base->worker_name, reason,
-                             reason_len);
+    const char *owner = req->spec->user;
+    bool cacheable = base->accounts.switch_accounts && owner && owner[0];
+    int64_t now = clock_mono_ms();
+    int rc = 0;
 
+    /* an account database read per job costs more than the job's own start */
+    if (!cacheable || !launch_cache_get_account(account, &base->cache, owner, now)) {
+        rc = account_resolve(account, &base->accounts, owner, base->worker_name, reason,
+                             reason_len);
+        if (rc == 0 && cacheable)
+            launch_cache_put_account(&base->cache, owner, account, now);
+    }
     if (rc == 0 && !account->is_worker &&
         spool_streams_give_work_dir(req->streams, account->uid, account->gid) < 0) {
         snprintf(reason, reason_len, "worker %s cannot prepare the job's work directory",
@@ -253,10 +280,11 @@ static int spawn_failed(int32_t *exit_code, char *reason, size_t reason_len, int
 }
 
 int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
-               const struct launch_base *base, const struct launch_request *req)
+               struct launch_base *base, const struct launch_request *req)
 {
     const struct job_spec *spec = req->spec;
-    const char *cwd = spec->cwd && spec->cwd[0] ? spec->cwd : req->streams->work_dir;
+    bool default_cwd = !spec->cwd || !spec->cwd[0], cached;
+    const char *cwd = default_cwd ? req->streams->work_dir : spec->cwd;
     const char *search_path;
     struct job_account account;
     struct job_env env = {0};
@@ -271,7 +299,8 @@ int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
         snprintf(reason, reason_len, "the job has no command");
         goto done;
     }
-    if ((rc = check_cwd(reason, reason_len, cwd, base)) < 0 ||
+    /* the work dir was just made by the worker: only a named cwd needs checking */
+    if ((!default_cwd && (rc = check_cwd(reason, reason_len, cwd, base)) < 0) ||
         (rc = account_prepare(&account, reason, reason_len, base, req)) < 0 ||
         (rc = env_build(&env, base, req, &account)) < 0)
         goto done;
@@ -281,7 +310,8 @@ int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
     memcpy(argv, spec->argv, spec->argc * sizeof(*argv));
     if (!(search_path = env_get(&env, "PATH")))
         search_path = LAUNCH_DEFAULT_PATH;
-    if ((err = resolve_command(command, spec->argv[0], search_path, cwd)) != 0) {
+    if ((err = find_command(command, &cached, &base->cache, spec->argv[0], search_path, cwd)) !=
+        0) {
         *exit_code = err == ENOENT ? 127 : 126;
         snprintf(reason, reason_len, "cannot execute '%s': %s", spec->argv[0], strerror(err));
         rc = COHORT_EINVAL;
@@ -296,7 +326,14 @@ int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
         .account = &account,
         .job_exec = base->accounts.job_exec,
     };
-    if ((err = spawn_job(pid, &spawn)) != 0) {
+    err = spawn_job(pid, &spawn);
+    if (cached && (err == ENOENT || err == EACCES)) {
+        /* the program moved since it was looked up: look again, as a shell's hash does */
+        launch_cache_drop_command(&base->cache, spec->argv[0], search_path);
+        if ((err = resolve_command(command, spec->argv[0], search_path, cwd)) == 0)
+            err = spawn_job(pid, &spawn);
+    }
+    if (err != 0) {
         *pid = 0;
         rc = spawn_failed(exit_code, reason, reason_len, err, base, &account, spec->argv[0]);
         goto done;

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "account.h"
+#include "launch_cache.h"
 #include "proto.h"
 #include "spool.h"
 
@@ -18,6 +19,7 @@ struct launch_base {
     char worker_name[256];          /* named in reasons ("... does not exist on worker NAME") */
     char path[4096];                /* the worker's PATH, or LAUNCH_DEFAULT_PATH */
     struct account_policy accounts; /* who jobs run as */
+    struct launch_cache cache;      /* recent account and PATH lookups */
 };
 
 /* One job to start. Everything is borrowed for the duration of launch_job. */
@@ -45,8 +47,10 @@ void launch_base_init(struct launch_base *base, const char *worker_name,
  * not executable, -1: never reached the command), reason (reason_len bytes) says why in
  * words for users, and COHORT_EINVAL (a problem of the job), COHORT_EIO (of the worker:
  * account database, work dir, account switcher) or COHORT_ENOMEM is returned. The streams
- * stay open; the caller closes them. */
+ * stay open; the caller closes them. An owner's account and where a command is in a PATH
+ * are looked up again only after LAUNCH_CACHE_TTL_MS (launch_cache.h), or when the program
+ * is no longer where it was found. */
 int launch_job(pid_t *pid, int32_t *exit_code, char *reason, size_t reason_len,
-               const struct launch_base *base, const struct launch_request *req);
+               struct launch_base *base, const struct launch_request *req);
 
 #endif

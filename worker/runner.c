@@ -32,6 +32,7 @@ struct runner_job {
     enum job_phase phase;
     pid_t pid;                    /* also its process group id; 0 when it never started */
     uint32_t time_limit_s;        /* 0 = none */
+    bool start_taken;             /* runner_take_starts returned it: JOB_STARTED is out */
     bool state_decided;           /* a kill, the time limit or a failed start set the state */
     struct attempt_result result; /* filled in as the facts become known */
 };
@@ -380,6 +381,20 @@ bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt)
 uint32_t runner_count(const struct runner *r)
 {
     return r->n_jobs;
+}
+
+uint32_t runner_take_starts(struct runner *r, struct msg_job_started *out, uint32_t max)
+{
+    uint32_t n = 0;
+
+    for (struct runner_job *job = r->jobs; job && n < max; job = job->next) {
+        if (job->phase != PHASE_RUNNING || job->start_taken)
+            continue;
+        job->start_taken = true;
+        out[n++] = (struct msg_job_started){job->result.job_id, job->result.attempt,
+                                            job->result.started_at};
+    }
+    return n;
 }
 
 uint32_t runner_list(const struct runner *r, struct job_attempt *out, uint32_t max)

@@ -71,6 +71,11 @@ bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt);
 /* Attempts the runner has. */
 uint32_t runner_count(const struct runner *r);
 
+/* Write into out (up to max) the start of each attempt still running whose start was not
+ * taken yet, and count them as taken; returns how many were written. An attempt that ended
+ * before its start was taken needs no JOB_STARTED: its result carries the start time. */
+uint32_t runner_take_starts(struct runner *r, struct msg_job_started *out, uint32_t max);
+
 /* Write up to max of the runner's attempts into out; returns how many were written. */
 uint32_t runner_list(const struct runner *r, struct job_attempt *out, uint32_t max);
 
