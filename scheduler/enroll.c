@@ -1,7 +1,6 @@
 /* enroll.c — the key subcommands of cohort-scheduler: enroll, revoke, keys, server-key. */
 #include "enroll.h"
 
-#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <string.h>
@@ -49,38 +48,54 @@ static int resolve_key(const char *argument, key_text key)
     return 0;
 }
 
+/* The value of option --NAME at argv[*i] ("--NAME VALUE" or "--NAME=VALUE"), moving *i past
+ * it; NULL when argv[*i] is not that option. *missing is set when its value is missing. */
+static const char *option_value(int argc, char **argv, int *i, const char *name, bool *missing)
+{
+    size_t len = strlen(name);
+
+    if (strncmp(argv[*i], "--", 2) != 0 || strncmp(argv[*i] + 2, name, len) != 0)
+        return NULL;
+    if (argv[*i][2 + len] == '=')
+        return argv[*i] + 3 + len;
+    if (argv[*i][2 + len] != '\0')
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
 static int cmd_enroll(const struct key_files *files, int argc, char **argv)
 {
-    static const struct option options[] = {{"role", required_argument, NULL, 'r'},
-                                            {"name", required_argument, NULL, 'n'},
-                                            {NULL, 0, NULL, 0}};
-    const char *role = NULL, *name = NULL;
+    const char *role = NULL, *name = NULL, *key = NULL, *value;
     struct allow_entry entry = {0};
     char why[512];
-    bool replaced = false;
-    int opt, rc;
+    bool replaced = false, missing = false, options_done = false;
+    int keys = 0, rc;
 
-    for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
-        if (argv[i][0] == '-' && key_valid(argv[i])) /* Z85 keys may start with '-' */
-            return fail(EXIT_USAGE, "enroll: a key that starts with '-' must follow '--': "
-                                    "enroll --role ROLE --name NAME -- %s",
-                        argv[i]);
-    optind = 0; /* start getopt afresh: the global flags were read with other options */
-    opterr = 0;
-    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
-        if (opt == 'r')
-            role = optarg;
-        else if (opt == 'n')
-            name = optarg;
-        else
-            return fail(EXIT_USAGE, "enroll: unknown or incomplete option '%s'", argv[optind - 1]);
+    /* parsed by hand, not by getopt: a Z85 key may start with '-' */
+    for (int i = 1; i < argc; i++) {
+        if (!options_done && strcmp(argv[i], "--") == 0) {
+            options_done = true;
+        } else if (!options_done && (value = option_value(argc, argv, &i, "role", &missing))) {
+            role = value;
+        } else if (!options_done && (value = option_value(argc, argv, &i, "name", &missing))) {
+            name = value;
+        } else if (missing || (!options_done && argv[i][0] == '-' && !key_valid(argv[i]))) {
+            return fail(EXIT_USAGE, "enroll: unknown or incomplete option '%s'", argv[i]);
+        } else {
+            key = argv[i];
+            keys++;
+        }
     }
-    if (!role || !name || optind != argc - 1)
+    if (!role || !name || keys != 1)
         return fail(EXIT_USAGE, "%s",
                     "usage: enroll --role worker|user|admin --name NAME KEY (one key)");
     if (allowlist_check(role, name, why, sizeof why) < 0)
         return fail(EXIT_USAGE, "%s", why);
-    if ((rc = resolve_key(argv[optind], entry.key)) != 0)
+    if ((rc = resolve_key(key, entry.key)) != 0)
         return rc;
     snprintf(entry.role, sizeof entry.role, "%s", role);
     snprintf(entry.name, sizeof entry.name, "%s", name);

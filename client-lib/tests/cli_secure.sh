@@ -46,7 +46,8 @@ endpoint=$(cat "$state/endpoint") || { echo "the scheduler wrote no endpoint"; e
 
 # a user: keygen, enroll, then status works with the server key from the environment
 user_key=$("$cohort_bin" keygen) || fail "keygen"
-"$scheduler_bin" --state-dir "$state" enroll --role admin --name "$(id -un)" "$user_key" \
+# (a Z85 key may start with '-': it goes after '--')
+"$scheduler_bin" --state-dir "$state" enroll --role admin --name "$(id -un)" -- "$user_key" \
     >/dev/null || fail "enroll the user"
 COHORT_SERVER_KEY=$state/server.pub "$cohort_bin" --scheduler "$endpoint" status >/dev/null ||
     fail "an enrolled key could not get the status"
@@ -56,7 +57,7 @@ cp "$state/server.pub" "$XDG_CONFIG_HOME/cohort/server.pub"
 
 # a worker with its own key runs a job
 "$cohort_bin" keygen "$dir/worker.key" >"$dir/worker.pub" || fail "keygen for the worker"
-"$scheduler_bin" --state-dir "$state" enroll --role worker --name w1 "$(cat "$dir/worker.pub")" \
+"$scheduler_bin" --state-dir "$state" enroll --role worker --name w1 -- "$(cat "$dir/worker.pub")" \
     >/dev/null || fail "enroll the worker"
 "$worker_bin" --scheduler "$endpoint" --name w1 --cpus 1 --mem 1G --spool "$dir/spool" \
     --key "$dir/worker.key" --server-key "$state/server.pub" 2>"$dir/w1.log" &
@@ -74,7 +75,7 @@ expect_refusal "^cohort: the scheduler at $endpoint refused a plaintext connecti
     -- --insecure status
 expect_refusal "^cohort: the scheduler at $endpoint broke off the CURVE handshake" \
     -- --server-key "$(cat "$dir/worker.pub")" status
-"$scheduler_bin" --state-dir "$state" revoke "$user_key" >/dev/null || fail "revoke"
+"$scheduler_bin" --state-dir "$state" revoke -- "$user_key" >/dev/null || fail "revoke"
 expect_refusal "^cohort: the scheduler at $endpoint refused this key \(not enrolled, or revoked\)$" \
     -- status
 

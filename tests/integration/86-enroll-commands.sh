@@ -80,8 +80,15 @@ assert_refused "missing name" 2 enroll --role user "$BOB"
 assert_refused "revoke a bad key" 2 revoke 'not-a-key'
 assert_refused "revoke an unknown key" 1 revoke "$BOB"
 
+step "a key that starts with '-' is taken as a key, not as an option"
+DASH_KEY='-=YCG2+.kTtXoDT*/WPEee]SY&U}H44SQkW?q4xI'
+assert_exit 0 keys_cmd enroll --role user --name dash "$DASH_KEY"
+assert_eq "enrolled $DASH_KEY as user dash" "$RUN_OUT" "enroll output"
+assert_exit 0 keys_cmd revoke "$DASH_KEY"
+
 step "enrolling a listed key replaces its line; keys lists them; --config is honoured"
-assert_exit 0 keys_cmd enroll --role worker --name '*' "$(public_key "$BOB")"
+# a bare key goes after '--' (a Z85 key may start with '-')
+assert_exit 0 keys_cmd enroll --role worker --name '*' -- "$(public_key "$BOB")"
 assert_exit 0 keys_cmd enroll --role admin --name root "$BOB"
 assert_eq "re-enrolled $(public_key "$BOB") as admin root" "$RUN_OUT" "re-enroll output"
 printf '[scheduler]\nstate-dir = %s\n' "$SCHEDULER_STATE" >"$TEST_DIR/sched.ini"
