@@ -31,7 +31,12 @@ fresh_grid() {
         [[ -n "${DAEMON_ENDED[$name]:-}" ]] || signal_daemon "$name" TERM
     done
     rm -rf "$SCHEDULER_STATE"
-    start_scheduler "$@"
+    # BENCH_INSECURE=1: plaintext, to measure what CURVE costs
+    if [[ "${BENCH_INSECURE:-0}" == 1 ]]; then
+        start_scheduler "$@" --insecure
+    else
+        start_scheduler "$@"
+    fi
 }
 
 # Nanoseconds on the monotonic-ish wall clock, for timing commands from the shell.
