@@ -114,10 +114,12 @@ static int apply(struct settings *set, const char *key, const char *value, char 
         return 0;
     }
     if (strcmp(key, "insecure") == 0) {
-        if (!value || strcmp(value, "true") == 0 || strcmp(value, "false") == 0) {
-            set->insecure = !value || value[0] == 't'; /* no value: the flag */
+        if (!value) { /* the flag */
+            set->insecure = true;
             return 0;
         }
+        if (parse_switch(&set->insecure, value) == 0)
+            return 0;
         snprintf(why, why_len, "insecure must be true or false, not '%s'", value);
         return COHORT_EINVAL;
     }
@@ -133,10 +135,8 @@ static int apply(struct settings *set, const char *key, const char *value, char 
         return COHORT_EINVAL;
     }
     if (strcmp(key, "sync") == 0) {
-        if (strcmp(value, "normal") == 0 || strcmp(value, "full") == 0) {
-            set->sync_full = value[0] == 'f';
+        if (parse_sync_mode(&set->sync_full, value) == 0)
             return 0;
-        }
         snprintf(why, why_len, "sync must be normal or full, not '%s'", value);
         return COHORT_EINVAL;
     }

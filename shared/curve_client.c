@@ -12,6 +12,7 @@
 #include <zmq.h>
 
 #include "cohort.h"
+#include "parse.h"
 
 /* Copy value into a settings field when it fits, so that a cut path is never used. */
 static void field_set(char *field, const char *value)
@@ -41,9 +42,9 @@ static void field_default(char *field, const char *variable, const char *default
 void curve_client_defaults(struct curve_client_settings *s)
 {
     const char *insecure = getenv("COHORT_INSECURE");
+    bool asked = false;
 
-    if (insecure && (strcmp(insecure, "1") == 0 || strcasecmp(insecure, "true") == 0 ||
-                     strcasecmp(insecure, "yes") == 0))
+    if (insecure && parse_switch(&asked, insecure) == 0 && asked)
         s->insecure = true;
     /* asking for plaintext overrides a default server key, never one given outright */
     field_default(s->server_key, "COHORT_SERVER_KEY", s->insecure ? NULL : "server.pub");

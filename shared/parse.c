@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cohort.h"
 
@@ -200,6 +201,28 @@ int parse_key_value(const char *text)
     if (text[len] != '=' || len > INT32_MAX)
         return COHORT_EINVAL;
     return (int)len;
+}
+
+int parse_switch(bool *value, const char *text)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+
+    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
+        if (strcasecmp(text, yes[i]) == 0 || strcasecmp(text, no[i]) == 0) {
+            *value = strcasecmp(text, yes[i]) == 0;
+            return 0;
+        }
+    }
+    return COHORT_EINVAL;
+}
+
+int parse_sync_mode(bool *full, const char *text)
+{
+    if (strcmp(text, "normal") != 0 && strcmp(text, "full") != 0)
+        return COHORT_EINVAL;
+    *full = text[0] == 'f';
+    return 0;
 }
 
 char *format_size(char *out, size_t out_len, uint64_t bytes)

@@ -2,6 +2,7 @@
 #ifndef COHORT_PARSE_H
 #define COHORT_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,6 +24,14 @@ int parse_range(uint32_t *first, uint32_t *last, const char *text, uint32_t max)
 /* Check "KEY=VALUE" with a non-empty KEY of [A-Za-z_][A-Za-z0-9_.-]*. Returns the length of
  * KEY, or COHORT_EINVAL. */
 int parse_key_value(const char *text);
+
+/* A yes/no setting: true/false, yes/no, on/off or 1/0, in any case. Returns 0 and sets
+ * *value, or COHORT_EINVAL (*value unchanged). */
+int parse_switch(bool *value, const char *text);
+
+/* A sync mode: "normal" (*full false) or "full". Returns 0, or COHORT_EINVAL (*full
+ * unchanged). */
+int parse_sync_mode(bool *full, const char *text);
 
 /* Format a byte count for people: "512M", "1.5G", "0" (binary units). Returns out. */
 char *format_size(char *out, size_t out_len, uint64_t bytes);

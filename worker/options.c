@@ -217,18 +217,11 @@ static int set_job_user(struct worker_options *opts, const char *value, char *er
     return replace_string(&opts->job_user, value);
 }
 
-/* Parse a yes/no setting: true/false, yes/no, on/off or 1/0. Returns 0 or COHORT_EINVAL. */
-static int parse_switch(bool *out, const char *key, const char *value, char *err, size_t err_len)
+/* A yes/no setting into *out, or COHORT_EINVAL with err naming key. */
+static int set_switch(bool *out, const char *key, const char *value, char *err, size_t err_len)
 {
-    static const char *const yes[] = {"true", "yes", "on", "1"};
-    static const char *const no[] = {"false", "no", "off", "0"};
-
-    for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++) {
-        if (strcasecmp(value, yes[i]) == 0 || strcasecmp(value, no[i]) == 0) {
-            *out = strcasecmp(value, yes[i]) == 0;
-            return 0;
-        }
-    }
+    if (parse_switch(out, value) == 0)
+        return 0;
     snprintf(err, err_len, "%s must be true or false, not '%s'", key, value);
     return COHORT_EINVAL;
 }
@@ -236,17 +229,15 @@ static int parse_switch(bool *out, const char *key, const char *value, char *err
 static int set_allow_root_jobs(struct worker_options *opts, const char *value, char *err,
                                size_t err_len)
 {
-    return parse_switch(&opts->allow_root_jobs, "allow-root-jobs", value, err, err_len);
+    return set_switch(&opts->allow_root_jobs, "allow-root-jobs", value, err, err_len);
 }
 
 static int set_sync(struct worker_options *opts, const char *value, char *err, size_t err_len)
 {
-    if (strcmp(value, "normal") != 0 && strcmp(value, "full") != 0) {
-        snprintf(err, err_len, "sync must be normal or full, not '%s'", value);
-        return COHORT_EINVAL;
-    }
-    opts->sync_full = value[0] == 'f';
-    return 0;
+    if (parse_sync_mode(&opts->sync_full, value) == 0)
+        return 0;
+    snprintf(err, err_len, "sync must be normal or full, not '%s'", value);
+    return COHORT_EINVAL;
 }
 
 /* Copy a key file path or server key into a curve_client_settings field. */
@@ -273,7 +264,7 @@ static int set_server_key(struct worker_options *opts, const char *value, char *
 
 static int set_insecure(struct worker_options *opts, const char *value, char *err, size_t err_len)
 {
-    return parse_switch(&opts->curve.insecure, "insecure", value, err, err_len);
+    return set_switch(&opts->curve.insecure, "insecure", value, err, err_len);
 }
 
 static const struct {

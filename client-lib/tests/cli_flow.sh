@@ -3,21 +3,8 @@
 # Usage: cli_flow.sh COHORT COHORT-SCHEDULER COHORT-WORKER [SUBMIT-100]
 set -u
 cohort_bin=$1 scheduler_bin=$2 worker_bin=$3 submit_100_bin=${4:-}
-dir=$(mktemp -d /tmp/cohort-cli-flow.XXXXXX)
-pids=()
-failures=0
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+CLI_TEST=cli-flow
+source "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # check WHAT EXPECTED ACTUAL
 check() {

@@ -5,21 +5,8 @@
 # Usage: cli_secure.sh COHORT COHORT-SCHEDULER COHORT-WORKER
 set -u
 cohort_bin=$1 scheduler_bin=$2 worker_bin=$3
-dir=$(mktemp -d /tmp/cohort-cli-secure.XXXXXX)
-pids=()
-failures=0
-
-cleanup() {
-    for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*"
-    failures=$((failures + 1))
-}
+CLI_TEST=cli-secure
+source "$(dirname "${BASH_SOURCE[0]}")/cli_lib.sh"
 
 # expect_refusal PATTERN -- ARGS...: cohort ARGS exits 1 within 3 s, stderr one line matching
 expect_refusal() {

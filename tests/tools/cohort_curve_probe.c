@@ -6,7 +6,7 @@
 #include <zmq.h>
 
 #include "clock.h"
-#include "keys.h"
+#include "curve_client.h"
 #include "proto.h"
 #include "tool_args.h"
 
@@ -87,22 +87,14 @@ static int parse_options(struct options *opts, int argc, char **argv)
     return 0;
 }
 
-/* Make the socket a CURVE client with the given keys. Returns 0, or -1 after printing why. */
+/* Apply opts' keys to socket (plaintext with --plain). Returns 0, or -1 after printing why. */
 static int set_curve(void *socket, const struct options *opts)
 {
-    struct key_pair client;
-    key_text server;
     char why[512];
 
-    if (key_pair_read(opts->key_file, &client, why, sizeof why) < 0 ||
-        key_public_resolve(opts->server_key, server, why, sizeof why) < 0) {
+    if (curve_client_setup(socket, opts->endpoint, opts->plain ? NULL : opts->key_file,
+                           opts->plain ? NULL : opts->server_key, false, why, sizeof why) < 0) {
         fprintf(stderr, PROGRAM ": %s\n", why);
-        return -1;
-    }
-    if (zmq_setsockopt(socket, ZMQ_CURVE_SERVERKEY, server, KEY_Z85_LEN) < 0 ||
-        zmq_setsockopt(socket, ZMQ_CURVE_PUBLICKEY, client.public_key, KEY_Z85_LEN) < 0 ||
-        zmq_setsockopt(socket, ZMQ_CURVE_SECRETKEY, client.secret_key, KEY_Z85_LEN) < 0) {
-        fprintf(stderr, PROGRAM ": cannot set CURVE keys: %s\n", zmq_strerror(zmq_errno()));
         return -1;
     }
     return 0;
@@ -159,7 +151,7 @@ int main(int argc, char **argv)
         status = EXIT_USAGE;
         goto done;
     }
-    if ((!opts.plain && set_curve(socket, &opts) < 0) || zmq_connect(socket, opts.endpoint) < 0) {
+    if (set_curve(socket, &opts) < 0 || zmq_connect(socket, opts.endpoint) < 0) {
         status = EXIT_USAGE;
         goto done;
     }

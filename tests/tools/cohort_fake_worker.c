@@ -13,7 +13,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "proto.h"
-#include "tool_curve.h"
+#include "tool_socket.h"
 
 #define EXIT_USAGE 2
 #define LINE_MAX_BYTES 4096      /* one command from stdin */
@@ -71,19 +71,9 @@ static void event(const char *fmt, ...)
 /* Open a new DEALER and connect it. Returns 0, or -1 after printing why. */
 static int socket_open(struct fake *f)
 {
-    int linger = 0, send_timeout = SEND_TIMEOUT_MS;
-    int64_t max_message = PROTO_MAX_MSG;
-
-    if (!(f->socket = zmq_socket(f->zmq_context, ZMQ_DEALER)) ||
-        zmq_setsockopt(f->socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
-        zmq_setsockopt(f->socket, ZMQ_SNDTIMEO, &send_timeout, sizeof send_timeout) < 0 ||
-        zmq_setsockopt(f->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) < 0 ||
-        tool_curve_setup(f->socket, f->endpoint, "cohort-fake-worker") < 0 ||
-        zmq_connect(f->socket, f->endpoint) < 0) {
-        fprintf(stderr, "cohort-fake-worker: %s: %s\n", f->endpoint, zmq_strerror(zmq_errno()));
-        return -1;
-    }
-    return 0;
+    f->socket = tool_dealer_open(f->zmq_context, f->endpoint, 0, SEND_TIMEOUT_MS, PROTO_MAX_MSG,
+                                 "cohort-fake-worker");
+    return f->socket ? 0 : -1;
 }
 
 static void socket_close(struct fake *f)

@@ -14,7 +14,7 @@
 #include "buf.h"
 #include "clock.h"
 #include "proto.h"
-#include "tool_curve.h"
+#include "tool_socket.h"
 
 #define EXIT_USAGE 2
 #define MAX_WORKERS 10000
@@ -95,21 +95,13 @@ static int send_msg(struct sim *s, struct sim_worker *w, const struct msg *m)
 static int worker_open(struct sim *s, size_t i)
 {
     struct sim_worker *w = &s->workers[i];
-    int linger = 0, send_timeout = SEND_TIMEOUT_MS;
-    int64_t max_message = PROTO_MAX_MSG;
     char instance[80];
 
     snprintf(w->name, sizeof w->name, "%s-%zu", s->prefix, i);
     snprintf(instance, sizeof instance, "%s-%ld-%" PRId64, w->name, (long)getpid(), clock_now_ms());
-    if (!(w->socket = zmq_socket(s->zmq_context, ZMQ_DEALER)) ||
-        zmq_setsockopt(w->socket, ZMQ_LINGER, &linger, sizeof linger) < 0 ||
-        zmq_setsockopt(w->socket, ZMQ_SNDTIMEO, &send_timeout, sizeof send_timeout) < 0 ||
-        zmq_setsockopt(w->socket, ZMQ_MAXMSGSIZE, &max_message, sizeof max_message) < 0 ||
-        tool_curve_setup(w->socket, s->endpoint, "cohort-sim-workers") < 0 ||
-        zmq_connect(w->socket, s->endpoint) < 0) {
-        fprintf(stderr, "cohort-sim-workers: %s: %s\n", s->endpoint, zmq_strerror(zmq_errno()));
+    if (!(w->socket = tool_dealer_open(s->zmq_context, s->endpoint, 0, SEND_TIMEOUT_MS,
+                                       PROTO_MAX_MSG, "cohort-sim-workers")))
         return -1;
-    }
     s->items[i] = (zmq_pollitem_t){.socket = w->socket, .events = ZMQ_POLLIN};
     struct msg m = {.type = MSG_REGISTER};
     m.u.reg = (struct msg_register){.name = w->name,

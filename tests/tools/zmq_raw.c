@@ -8,7 +8,7 @@
 #include <string.h>
 #include <zmq.h>
 
-#include "tool_curve.h"
+#include "tool_socket.h"
 
 #define FRAME_MAX (64u << 20) /* larger than the protocol's cap, to test oversized frames */
 #define SEND_TIMEOUT_MS 5000  /* bound on queueing the frame and on delivering it at close */
@@ -177,17 +177,17 @@ done:
 static int send_frame(const struct options *opts, const uint8_t *frame, size_t len)
 {
     void *ctx = zmq_ctx_new();
-    void *sock = ctx ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
-    int timeout_ms = SEND_TIMEOUT_MS;
-    int64_t max_reply = FRAME_MAX;
+    void *sock = NULL;
     int rc = -1;
-    bool ready = sock && zmq_setsockopt(sock, ZMQ_LINGER, &timeout_ms, sizeof timeout_ms) == 0 &&
-                 zmq_setsockopt(sock, ZMQ_SNDTIMEO, &timeout_ms, sizeof timeout_ms) == 0 &&
-                 zmq_setsockopt(sock, ZMQ_MAXMSGSIZE, &max_reply, sizeof max_reply) == 0;
 
-    if (ready && tool_curve_setup(sock, opts->endpoint, "cohort-zmq-raw") < 0)
+    if (!ctx) {
+        fprintf(stderr, "cohort-zmq-raw: cannot start ZeroMQ: %s\n", zmq_strerror(zmq_errno()));
+        return -1;
+    }
+    if (!(sock = tool_dealer_open(ctx, opts->endpoint, SEND_TIMEOUT_MS, SEND_TIMEOUT_MS,
+                                  FRAME_MAX, "cohort-zmq-raw")))
         goto done; /* it said why */
-    if (!ready || zmq_connect(sock, opts->endpoint) < 0 || zmq_send(sock, frame, len, 0) < 0) {
+    if (zmq_send(sock, frame, len, 0) < 0) {
         fprintf(stderr, "cohort-zmq-raw: %s: %s\n", opts->endpoint, zmq_strerror(zmq_errno()));
         goto done;
     }

@@ -1,6 +1,7 @@
 /* test_parse.c — parsing users' sizes, durations, counts, ranges and KEY=VALUE; formatting. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
@@ -232,13 +233,42 @@ static void test_clock(void **state)
     assert_true(clock_mono_ms() >= before);
 }
 
+static void test_parse_switch(void **state)
+{
+    bool value = false;
+
+    assert_int_equal(parse_switch(&value, "TRUE"), 0);
+    assert_true(value);
+    assert_int_equal(parse_switch(&value, "off"), 0);
+    assert_false(value);
+    assert_int_equal(parse_switch(&value, "1"), 0);
+    assert_true(value);
+    assert_int_equal(parse_switch(&value, "maybe"), COHORT_EINVAL);
+    assert_int_equal(parse_switch(&value, ""), COHORT_EINVAL);
+    assert_true(value); /* unchanged */
+}
+
+static void test_parse_sync_mode(void **state)
+{
+    bool full = false;
+
+    assert_int_equal(parse_sync_mode(&full, "full"), 0);
+    assert_true(full);
+    assert_int_equal(parse_sync_mode(&full, "normal"), 0);
+    assert_false(full);
+    assert_int_equal(parse_sync_mode(&full, "Full"), COHORT_EINVAL);
+    assert_int_equal(parse_sync_mode(&full, "always"), COHORT_EINVAL);
+    assert_false(full);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_size),      cmocka_unit_test(test_parse_duration),
         cmocka_unit_test(test_parse_int),       cmocka_unit_test(test_parse_range),
         cmocka_unit_test(test_parse_key_value), cmocka_unit_test(test_format_size),
-        cmocka_unit_test(test_clock),
+        cmocka_unit_test(test_clock),           cmocka_unit_test(test_parse_switch),
+        cmocka_unit_test(test_parse_sync_mode),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
