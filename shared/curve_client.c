@@ -241,10 +241,12 @@ int curve_client_refusal(void *monitor, const char *endpoint, bool curve, char *
      * just closed the connection during the handshake, and libzmq 4.3 reports no detail:
      * whether a plaintext client met a secured scheduler or the other way round, or the
      * server key was not the scheduler's. */
-    if (failure == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH)
+    if (failure == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
         snprintf(err, err_len, "the scheduler at %s refused this key (not enrolled, or revoked)",
                  endpoint);
-    else if (!curve)
+        return COHORT_EPERM;
+    }
+    if (!curve)
         snprintf(err, err_len,
                  "the scheduler at %s refused a plaintext connection (is it secured? set "
                  "COHORT_SERVER_KEY to its server.pub)",
@@ -254,5 +256,5 @@ int curve_client_refusal(void *monitor, const char *endpoint, bool curve, char *
                  "the scheduler at %s broke off the CURVE handshake (is the server key its own? "
                  "is it secured?)",
                  endpoint);
-    return COHORT_EPERM;
+    return COHORT_ECONNECT;
 }

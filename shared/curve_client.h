@@ -72,10 +72,13 @@ int curve_client_watch(void **monitor_out, void *context, void *socket, const ch
  * NULL. A NULL *monitor is a no-op. */
 void curve_client_unwatch(void *socket, void **monitor);
 
-/* Read what monitor holds, without waiting. Returns 0 when no handshake failed, else
- * COHORT_EPERM with one sentence in err: "the scheduler at ENDPOINT refused this key (not
- * enrolled, or revoked)" when its ZAP handler denied the key, else one saying that it refused
- * plaintext (curve false) or broke off the CURVE handshake (curve true). */
+/* Read what monitor holds, without waiting. Returns 0 when no handshake failed, else one
+ * sentence in err and: COHORT_EPERM, "the scheduler at ENDPOINT refused this key (not
+ * enrolled, or revoked)", when its ZAP handler denied the key; COHORT_ECONNECT when the
+ * scheduler broke the handshake off without a word, saying that it refused plaintext (curve
+ * false) or broke off the CURVE handshake (curve true) — most likely a mismatch of keys or
+ * mechanisms, but also what a scheduler dying or restarting mid-handshake looks like, so
+ * callers that retry may retry it. */
 int curve_client_refusal(void *monitor, const char *endpoint, bool curve, char *err,
                          size_t err_len);
 

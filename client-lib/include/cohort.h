@@ -158,9 +158,11 @@ COHORT_EXPORT const char *cohort_client_endpoint(const cohort_client_t *client);
  * server.pub is not used in insecure mode, which $COHORT_INSECURE=1 also asks for. Returns 0,
  * or COHORT_EINVAL (bad server key, no or bad key file) or COHORT_EPERM (a key file others
  * may read; plaintext to a remote scheduler) leaving the client unchanged.
- * A request whose handshake the scheduler refuses fails with COHORT_EPERM: "the scheduler at
- * ENDPOINT refused this key (not enrolled, or revoked)", or a sentence saying that it wants
- * CURVE, or that the server key is wrong. */
+ * A request whose key the scheduler refuses fails with COHORT_EPERM: "the scheduler at
+ * ENDPOINT refused this key (not enrolled, or revoked)". One whose handshake the scheduler
+ * broke off fails with COHORT_ECONNECT and a sentence saying that it wants CURVE, or that
+ * the server key may be wrong (a submission tries again until its deadline, since a
+ * scheduler restarting mid-handshake looks the same). */
 COHORT_EXPORT int cohort_client_set_keys(cohort_client_t *client, const char *key_file,
                                          const char *server_key, int insecure, cohort_error_t *err);
 

@@ -249,7 +249,8 @@ static uint64_t *request_id_field(struct msg *req)
 }
 
 /* Whether the scheduler refused the socket's handshake: 0 when not (or not yet), else
- * COHORT_EPERM with err saying what it refused. */
+ * COHORT_EPERM (the key was refused) or COHORT_ECONNECT (the handshake was broken off), with
+ * err saying which, and handshake_failed set. */
 static int handshake_check(cohort_client_t *client, cohort_error_t *err)
 {
     char why[sizeof err->message];
@@ -258,12 +259,14 @@ static int handshake_check(cohort_client_t *client, cohort_error_t *err)
     if (!client->monitor || (rc = curve_client_refusal(client->monitor, client->endpoint,
                                                        client->keys.curve, why, sizeof why)) == 0)
         return 0;
+    client->handshake_failed = true;
     return cohort__error(err, rc, "%s", why);
 }
 
 /* Wait until the client's socket has one of `events`, a handshake fails, or the deadline
  * (monotonic ms) passes. Returns 0 when the socket may have them (callers retry their
- * non-blocking call), COHORT_EPERM when the scheduler refused the handshake (err says how),
+ * non-blocking call), COHORT_EPERM or COHORT_ECONNECT when the scheduler refused or broke off
+ * the handshake (err says how; see handshake_check),
  * COHORT_ETIMEDOUT, or COHORT_ECONNECT when polling failed. */
 static int socket_await(cohort_client_t *client, short events, int64_t deadline,
                         cohort_error_t *err)
@@ -297,7 +300,8 @@ static int frame_send(cohort_client_t *client, const struct buf *frame, int64_t 
 
 /* Receive the next single-frame message and decode it. Multi-frame messages are dropped.
  * Returns 0 with *out set, COHORT_ETIMEDOUT, COHORT_EPERM (handshake refused),
- * COHORT_ECONNECT, COHORT_EPROTO (undecodable) or COHORT_ENOMEM. */
+ * COHORT_ECONNECT (handshake broken off, or the socket failed), COHORT_EPROTO (undecodable)
+ * or COHORT_ENOMEM. */
 static int message_receive(struct msg **out, cohort_client_t *client, int64_t deadline,
                            cohort_error_t *err)
 {
@@ -377,6 +381,8 @@ int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *re
         msg_free(reply);
         rc = COHORT_EPROTO;
     }
+    if (client->handshake_failed)
+        goto refused;
     switch (rc) {
     case 0:
         *reply_out = reply;
@@ -393,8 +399,6 @@ int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *re
     case COHORT_ENOMEM:
         cohort__error(err, rc, "out of memory while reading the reply");
         break;
-    case COHORT_EPERM:
-        goto refused;
     default:
         cohort__error(err, rc, "lost the connection to the scheduler at %s: %s", client->endpoint,
                       zmq_strerror(errno));
@@ -405,6 +409,7 @@ int cohort__call(struct msg **reply_out, cohort_client_t *client, struct msg *re
 refused:
     /* err says why; the socket is reopened by the next request only, so that it does not
      * keep knocking at a scheduler that refuses it */
+    client->handshake_failed = false;
     socket_close(client);
     return rc;
 }

@@ -28,6 +28,7 @@ struct cohort_client {
                                       requests fail with it until cohort_client_set_keys */
     void *monitor;                 /* PAIR getting the socket's handshake failures, or NULL */
     unsigned monitor_serial;       /* numbers the monitors' inproc endpoints */
+    bool handshake_failed;         /* the last request ended on a refused or broken handshake */
 };
 
 /* One job as the public API sees it: a view of a job_info inside a decoded reply. */
