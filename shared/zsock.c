@@ -46,6 +46,28 @@ static bool readable(struct zsock *zs)
     return events & ZMQ_POLLIN;
 }
 
+/* zmq_msg_recv without waiting, taken again when a signal interrupted it (a worker gets
+ * SIGCHLD for every job). Returns what zmq_msg_recv returns. */
+static int frame_receive(zmq_msg_t *frame, void *socket)
+{
+    int rc;
+
+    while ((rc = zmq_msg_recv(frame, socket, ZMQ_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+/* zmq_send without waiting, taken again when a signal interrupted it: an interrupted send
+ * sent nothing. Returns what zmq_send returns. */
+static int frame_send(void *socket, const void *data, size_t len, int flags)
+{
+    int rc;
+
+    while ((rc = zmq_send(socket, data, len, flags | ZMQ_DONTWAIT)) < 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
 /* Receive all frames of one message and hand it over when it has the frames this socket
  * type expects: [routing id, payload] on a ROUTER, [payload] on a DEALER. Anything else is
  * read to its end and dropped. */
@@ -61,7 +83,7 @@ static void receive_one(struct zsock *zs)
         zmq_msg_init(&frames[i]);
     while (more) {
         zmq_msg_t *slot = &frames[received < MAX_KEPT ? received : MAX_KEPT];
-        if (zmq_msg_recv(slot, zs->socket, ZMQ_DONTWAIT) < 0)
+        if (frame_receive(slot, zs->socket) < 0)
             break; /* nothing more (frames of one message arrive together) */
         received++;
         more = zmq_msg_more(slot);
@@ -183,8 +205,8 @@ int zsock_send(struct zsock *zs, const uint8_t *peer, size_t peer_len, const voi
     int rc = 0;
 
     assert(!zs->closing && zs->is_router == (peer != NULL));
-    if ((peer && zmq_send(zs->socket, peer, peer_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) ||
-        zmq_send(zs->socket, data, len, ZMQ_DONTWAIT) < 0) {
+    if ((peer && frame_send(zs->socket, peer, peer_len, ZMQ_SNDMORE) < 0) ||
+        frame_send(zs->socket, data, len, 0) < 0) {
         if (errno == EHOSTUNREACH)
             rc = COHORT_ECONNECT;
         else if (errno == EAGAIN)

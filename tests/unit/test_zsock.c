@@ -1,5 +1,6 @@
 /* test_zsock.c — ZeroMQ sockets in a libuv loop: a real ROUTER/DEALER pair on 127.0.0.1. */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -7,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <cmocka.h>
 #include <zmq.h>
 
@@ -266,6 +268,39 @@ static void test_swallowed_signal_is_recovered(void **state)
     assert_int_equal(p->router_received, 1);
 }
 
+static volatile sig_atomic_t signals_caught;
+
+static void on_signal(int signo)
+{
+    signals_caught++;
+}
+
+/* A worker gets SIGCHLD for every job that ends: a signal that interrupts ZeroMQ inside a
+ * send or a receive must neither fail the send (dealer_send_number asserts it) nor lose a
+ * message. A timer signal without SA_RESTART arrives every 20 us during a ping-pong. */
+static void test_signals_do_not_fail_sends(void **state)
+{
+    enum { ROUND_TRIPS = 20000 };
+    struct pair *p = *state;
+    struct sigaction action = {.sa_handler = on_signal}, saved;
+    struct itimerval every = {.it_interval = {0, 20}, .it_value = {0, 20}}, off = {0};
+
+    sigemptyset(&action.sa_mask);
+    assert_int_equal(sigaction(SIGALRM, &action, &saved), 0);
+    assert_int_equal(setitimer(ITIMER_REAL, &every, NULL), 0);
+    p->router_echoes = true;
+    p->dealer_sends_next = true;
+    p->dealer_wants = ROUND_TRIPS;
+    dealer_send_number(p, p->dealer_next++);
+    run_until_stopped(p);
+    setitimer(ITIMER_REAL, &off, NULL);
+    sigaction(SIGALRM, &saved, NULL);
+    assert_int_equal(p->router_received, ROUND_TRIPS);
+    assert_int_equal(p->dealer_received, ROUND_TRIPS);
+    assert_false(p->out_of_order);
+    assert_true(signals_caught > 0);
+}
+
 /* Many messages in flight both ways at once. */
 static void test_many_messages_both_ways(void **state)
 {
@@ -360,6 +395,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_ping_pong, setup, teardown),
         cmocka_unit_test_setup_teardown(test_many_messages_both_ways, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_signals_do_not_fail_sends, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sends_outside_message_callbacks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_swallowed_signal_is_recovered, setup, teardown),
         cmocka_unit_test_setup_teardown(test_burst_is_batched, setup, teardown),
