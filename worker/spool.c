@@ -275,17 +275,55 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
     return 0;
 }
 
-/* Make the attempt dir `name` (a spare when there is one) with a new work dir and new empty
- * stdout and stderr, open in *streams. Returns 0 or -1 with errno. */
+/* Open an empty stream file in the attempt dir dir_fd for writing: a new one, or in a spare
+ * dir the one spool_spare_keep emptied when it is still a plain empty file of the
+ * worker's with one link (anything else there is replaced). Returns the fd or -1 with
+ * errno. */
+static int stream_open(int dir_fd, const char *file, bool from_spare)
+{
+    int fd = -1;
+    struct stat st;
+
+    if (!from_spare)
+        return create_file(dir_fd, file, O_WRONLY);
+    fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    /* O_NONBLOCK until it is known to be a plain file (not a fifo): cleared for the job */
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
+        st.st_uid == geteuid() && st.st_size == 0 && fcntl(fd, F_SETFL, 0) == 0)
+        return fd;
+    close_fd(&fd);
+    if (remove_tree(dir_fd, file, 0) < 0)
+        return -1;
+    return create_file(dir_fd, file, O_WRONLY);
+}
+
+/* Give the attempt dir in dir_fd an empty work dir: the spare's when it is the worker's
+ * own and private (spool_spare_keep saw it empty), else a new one. Returns 0 or -1. */
+static int work_dir_make(int dir_fd, bool from_spare)
+{
+    struct stat st;
+
+    if (from_spare && fstatat(dir_fd, SPOOL_WORK_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        spool_spare_is_private_dir(&st))
+        return 0;
+    if (from_spare && remove_tree(dir_fd, SPOOL_WORK_DIR, 0) < 0)
+        return -1;
+    return mkdirat(dir_fd, SPOOL_WORK_DIR, 0700);
+}
+
+/* Make the attempt dir `name` (a spare when there is one) with an empty work dir and empty
+ * stdout and stderr, open in *streams; a spare's are reused, new ones are created with
+ * O_EXCL. Returns 0 or -1 with errno. */
 static int attempt_dir_make(struct spool_streams *streams, struct spool *sp, const char *name)
 {
-    if ((!spool_spare_take(&sp->spares, sp->root_fd, name) &&
-         mkdirat(sp->root_fd, name, 0700) < 0) ||
+    bool from_spare = spool_spare_take(&sp->spares, sp->root_fd, name);
+
+    if ((!from_spare && mkdirat(sp->root_fd, name, 0700) < 0) ||
         (streams->dir_fd =
              openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        mkdirat(streams->dir_fd, SPOOL_WORK_DIR, 0700) < 0 ||
-        (streams->stdout_fd = create_file(streams->dir_fd, SPOOL_STDOUT_FILE, O_WRONLY)) < 0 ||
-        (streams->stderr_fd = create_file(streams->dir_fd, SPOOL_STDERR_FILE, O_WRONLY)) < 0)
+        work_dir_make(streams->dir_fd, from_spare) < 0 ||
+        (streams->stdout_fd = stream_open(streams->dir_fd, SPOOL_STDOUT_FILE, from_spare)) < 0 ||
+        (streams->stderr_fd = stream_open(streams->dir_fd, SPOOL_STDERR_FILE, from_spare)) < 0)
         return -1;
     return 0;
 }
@@ -365,16 +403,19 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
 }
 
 /* Open the attempt's result.tmp in dir_fd for writing: the one a spare dir brings (its
- * data is written over: no inode is created), else a new file. One that is not a plain
- * file of one link (or a symbolic link) is replaced, never written through. Returns the fd
- * or -1 with errno. */
-static int result_tmp_open(int dir_fd)
+ * data is written over: no inode is created), else a new file; *size is its length. One
+ * that is not a plain file of one link (or a symbolic link) is replaced, never written
+ * through. Returns the fd or -1 with errno. */
+static int result_tmp_open(int dir_fd, off_t *size)
 {
     int fd = openat(dir_fd, SPOOL_RESULT_TMP_FILE, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
 
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
+    *size = 0;
+    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+        *size = st.st_size;
         return fd;
+    }
     close_fd(&fd);
     if (unlinkat(dir_fd, SPOOL_RESULT_TMP_FILE, 0) < 0 && errno != ENOENT)
         return -1;
@@ -386,6 +427,7 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     char name[ATTEMPT_NAME_MAX];
     struct buf encoded;
     struct msg m;
+    off_t old_size;
     int dir_fd = -1, fd = -1, rc;
 
     buf_init(&encoded, RESULT_FILE_MAX);
@@ -397,8 +439,10 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     }
     rc = COHORT_EIO;
     if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        (fd = result_tmp_open(dir_fd)) < 0 || write_all(fd, encoded.data, encoded.len) < 0 ||
-        ftruncate(fd, (off_t)encoded.len) < 0 || (sp->sync_results && fsync(fd) < 0) ||
+        (fd = result_tmp_open(dir_fd, &old_size)) < 0 ||
+        write_all(fd, encoded.data, encoded.len) < 0 ||
+        (old_size > (off_t)encoded.len && ftruncate(fd, (off_t)encoded.len) < 0) ||
+        (sp->sync_results && fsync(fd) < 0) ||
         renameat(dir_fd, SPOOL_RESULT_TMP_FILE, dir_fd, SPOOL_RESULT_FILE) < 0 ||
         (sp->sync_results && fsync(dir_fd) < 0)) {
         log_error("cannot store the result of attempt %s: %s", name, strerror(errno));

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 
 #define SPOOL_SPARE_MAX 16 /* spare dirs kept at most; more are deleted */
 
@@ -23,16 +24,25 @@ struct spool_spares {
 
 /* Turn the attempt dir `name` under root_fd, whose result was acknowledged and whose job
  * was reaped, into a spare: only when it is still entirely the worker's (mode 0700, work
- * dir empty and not given to another account, no other directory in it). The work dir,
- * the streams and other files are deleted (a process the job left behind may still use
- * them); the note of orphans.h stays, to be written over, and the result becomes the next
- * attempt's result.tmp. Returns true when it was kept; false when not (nothing is logged;
- * the caller deletes what is left). */
+ * dir empty and not given to another account, no other directory in it). What the next
+ * attempt would otherwise create anew is kept, so that a job costs no new inode:
+ * - the empty work dir (the job ran as the worker's own account; a process of it that
+ *   left its process group and still sits there is that account's too);
+ * - stdout and stderr, emptied, when a write lease shows that nothing else holds them
+ *   open; otherwise they are deleted, so that such a process cannot write into the next
+ *   job's output;
+ * - the note of orphans.h, to be written over, and the result, as the next result.tmp.
+ * Other files (stdin) are deleted. Returns true when it was kept; false when not (nothing
+ * is logged; the caller deletes what is left). */
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);
 
 /* Rename a spare to `name` under root_fd (which must not exist). Returns true on success;
  * false when there is no spare or the rename failed (that spare is forgotten). */
 bool spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
+
+/* Whether st (not followed) is a directory of the worker's own with mode 0700, as the
+ * spool makes attempt and work dirs. */
+bool spool_spare_is_private_dir(const struct stat *st);
 
 /* Whether name is the name of a spare dir (of this or an earlier run of the worker). */
 bool spool_spare_is_name(const char *name);

@@ -312,6 +312,67 @@ static void test_removed_dir_is_reused_empty(void **state)
     assert_string_equal(back.reason, "x");
 }
 
+/* The inode number of SPOOL/relative. */
+static ino_t inode_of(struct fixture *f, const char *relative)
+{
+    char path[256];
+    struct stat st;
+
+    snprintf(path, sizeof path, "%s/%s", f->root, relative);
+    assert_int_equal(lstat(path, &st), 0);
+    return st.st_ino;
+}
+
+/* A spare brings its work dir and emptied streams to the next attempt: no new inode. */
+static void test_spare_keeps_its_files(void **state)
+{
+    struct fixture *f = *state;
+    ino_t out, err, work;
+    char path[256];
+    struct stat st;
+
+    make_attempt(f, 34, 1, NULL);
+    write_file(f, "34.1/stdout", "old output", 10);
+    write_file(f, "34.1/stderr", "old errors", 10);
+    out = inode_of(f, "34.1/stdout");
+    err = inode_of(f, "34.1/stderr");
+    work = inode_of(f, "34.1/work");
+    assert_int_equal(spool_attempt_remove(f->spool, 34, 1), 0);
+    make_attempt(f, 35, 1, NULL);
+    assert_true(inode_of(f, "35.1/stdout") == out && inode_of(f, "35.1/stderr") == err);
+    assert_true(inode_of(f, "35.1/work") == work);
+    snprintf(path, sizeof path, "%s/35.1/stderr", f->root);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+}
+
+/* A process the job left behind that still holds its stdout must not write into the next
+ * job's output: that file is replaced, not emptied. */
+static void test_stream_still_open_is_not_reused(void **state)
+{
+    struct fixture *f = *state;
+    char path[256], seen[16] = "";
+    ino_t held_ino;
+    int held, fd;
+
+    make_attempt(f, 36, 1, NULL);
+    snprintf(path, sizeof path, "%s/36.1/stdout", f->root);
+    held = open(path, O_WRONLY | O_APPEND);
+    assert_true(held >= 0);
+    held_ino = inode_of(f, "36.1/stdout");
+    assert_int_equal(spool_attempt_remove(f->spool, 36, 1), 0);
+    assert_true(has_entry_starting(f, "spare."));
+    make_attempt(f, 37, 1, NULL);
+    assert_true(inode_of(f, "37.1/stdout") != held_ino);
+    assert_int_equal(write(held, "late\n", 5), 5);
+    close(held);
+    snprintf(path, sizeof path, "%s/37.1/stdout", f->root);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, seen, sizeof seen - 1), 0);
+    close(fd);
+}
+
 static void test_dir_with_job_files_is_not_reused(void **state)
 {
     struct fixture *f = *state;
@@ -479,6 +540,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_removed_dir_is_reused_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_keeps_its_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_stream_still_open_is_not_reused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
