@@ -4,7 +4,9 @@
 # Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|all]...
 # Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
-# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2. Figures go to stdout as `name key=value...`;
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2 E2E_WORKER_CPUS="1 host" (the cpus each of the
+# two e2e workers offers, one grid per value; `host` is the worker's default, all of this
+# machine's). Figures go to stdout as `name key=value...`;
 # progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
@@ -21,6 +23,7 @@ IDLE_SECS=${IDLE_SECS:-10}
 DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
 POLL_RUNS=${POLL_RUNS:-2}
+E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host}
 ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
 
 # Stop every daemon still running and start a scheduler on an empty state dir (arguments
@@ -75,12 +78,21 @@ bench_submit() {
     # the million-job bulk submit is measured by bench_deep
 }
 
+# Two real workers, on a fresh grid for each value of E2E_WORKER_CPUS; the figures of
+# each grid are prefixed by the cpus its workers offer.
 bench_e2e() {
-    fresh_grid
-    start_worker w1 --cpus "${E2E_WORKER_CPUS:-1}"
-    start_worker w2 --cpus "${E2E_WORKER_CPUS:-1}"
-    wait_workers_up 2
-    "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS"
+    local cpus
+    local -a offer
+    for cpus in $E2E_WORKER_CPUS; do
+        offer=()
+        [[ "$cpus" == host ]] || offer=(--cpus "$cpus")
+        fresh_grid
+        start_worker w1 "${offer[@]}"
+        start_worker w2 "${offer[@]}"
+        wait_workers_up 2
+        "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS" |
+            sed "s/^\(e2e_[a-z]*\) /\1 worker_cpus=$cpus /"
+    done
 }
 
 bench_latency() {
