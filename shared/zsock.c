@@ -11,8 +11,8 @@
 
 /*
  * ZMQ_FD only says "something changed": it becomes readable once, and stays quiet until
- * ZMQ_EVENTS or a receive has been called. So every wake-up drains the socket while
- * ZMQ_EVENTS reports POLLIN, at most `batch` messages at a time; when the batch runs out the
+ * ZMQ_EVENTS or a receive has been called. So every wake-up drains the socket until a
+ * receive finds nothing, at most `batch` messages at a time; when the batch runs out the
  * idle handle keeps the loop spinning so the rest is read on the next turn without blocking.
  * A send can also swallow the signal, so every send starts the idle handle, and the prepare
  * handle re-checks ZMQ_EVENTS right before the loop blocks.
@@ -70,8 +70,9 @@ static int frame_send(void *socket, const void *data, size_t len, int flags)
 
 /* Receive all frames of one message and hand it over when it has the frames this socket
  * type expects: [routing id, payload] on a ROUTER, [payload] on a DEALER. Anything else is
- * read to its end and dropped. */
-static void receive_one(struct zsock *zs)
+ * read to its end and dropped. Returns false when no message was waiting (which, like
+ * ZMQ_EVENTS, re-arms ZMQ_FD). */
+static bool receive_one(struct zsock *zs)
 {
     enum { MAX_KEPT = 2 };
     zmq_msg_t frames[MAX_KEPT + 1]; /* the last slot takes every frame past those kept */
@@ -98,6 +99,7 @@ static void receive_one(struct zsock *zs)
     }
     for (size_t i = 0; i <= MAX_KEPT; i++)
         zmq_msg_close(&frames[i]);
+    return received > 0;
 }
 
 static void on_idle(uv_idle_t *handle);
@@ -108,11 +110,10 @@ static void drain(struct zsock *zs)
     for (unsigned handled = 0; handled < zs->batch; handled++) {
         if (zs->closing)
             return;
-        if (!readable(zs)) {
+        if (!receive_one(zs)) { /* cheaper than asking ZMQ_EVENTS before each message */
             uv_idle_stop(&zs->idle);
             return;
         }
-        receive_one(zs);
     }
     if (!zs->closing)
         uv_idle_start(&zs->idle, on_idle);

@@ -19,6 +19,7 @@
 #define BOOT_ID_MAX 64 /* a boot id is 36 characters */
 #define STAT_MAX 1024  /* /proc/PID/stat of one process */
 #define NOTE_MAX 160   /* "BOOT_ID PID START\n" */
+#define NOTE_BOOT_ID_WIDTH "36" /* a boot id's length: every note is as long */
 
 /* Who a process is, across pid reuse and reboots. */
 struct identity {
@@ -82,10 +83,12 @@ int orphans_note(const char *attempt_dir, pid_t pid)
     if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
         identity_of(&id, pid) < 0)
         goto done;
-    len = snprintf(note, sizeof note, "%s %ld %llu\n", id.boot_id, id.pid, id.start_ticks);
-    /* written over, not truncated first: a note left in a reused attempt dir keeps its block */
+    /* fixed widths: a note left in a reused attempt dir is written over whole, with no
+     * truncation (the reader skips the padding) */
+    len = snprintf(note, sizeof note, "%-" NOTE_BOOT_ID_WIDTH "s %10ld %20llu\n", id.boot_id,
+                   id.pid, id.start_ticks);
     if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
-        pwrite(fd, note, (size_t)len, 0) != len || ftruncate(fd, len) < 0)
+        pwrite(fd, note, (size_t)len, 0) != len)
         goto done;
     rc = 0;
 done:

@@ -289,7 +289,7 @@ static int stream_open(int dir_fd, const char *file, bool from_spare)
     fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     /* O_NONBLOCK until it is known to be a plain file (not a fifo): cleared for the job */
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        st.st_uid == geteuid() && st.st_size == 0 && fcntl(fd, F_SETFL, 0) == 0)
+        st.st_uid == spool_uid() && st.st_size == 0 && fcntl(fd, F_SETFL, 0) == 0)
         return fd;
     close_fd(&fd);
     if (remove_tree(dir_fd, file, 0) < 0)
@@ -504,6 +504,10 @@ static int capture_read(struct capture *c, int dir_fd, const char *file)
 
     memset(c, 0, sizeof(*c));
     if (dir_fd < 0)
+        goto done;
+    /* an empty stream (often stderr, sometimes both) is known without opening it */
+    if (fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno == ENOENT
+                                                           : S_ISREG(st.st_mode) && st.st_size == 0)
         goto done;
     if ((fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
         problem = errno == ENOENT ? NULL : strerror(errno);

@@ -27,28 +27,56 @@ bool spool_spare_is_name(const char *name)
     return strncmp(name, SPARE_PREFIX, strlen(SPARE_PREFIX)) == 0;
 }
 
+uid_t spool_uid(void)
+{
+    static uid_t uid = (uid_t)-1;
+
+    if (uid == (uid_t)-1)
+        uid = geteuid();
+    return uid;
+}
+
 bool spool_spare_is_private_dir(const struct stat *st)
 {
-    return S_ISDIR(st->st_mode) && st->st_uid == geteuid() && (st->st_mode & 07777) == OWN_DIR_MODE;
+    return S_ISDIR(st->st_mode) && st->st_uid == spool_uid() && (st->st_mode & 07777) == OWN_DIR_MODE;
+}
+
+static bool is_dot_or_dot_dot(const char *name)
+{
+    return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
+}
+
+/* Call visit on each entry of the directory dir_fd (opened just now: read from its start),
+ * but . and .., until it returns false. Returns false when visit did, or the directory could
+ * not be read. Reads with getdents64 directly: no DIR stream to allocate. */
+static bool each_entry(int dir_fd, bool (*visit)(int dir_fd, const char *name))
+{
+    char buf[4096] __attribute__((aligned(8)));
+    ssize_t got;
+
+    while ((got = getdents64(dir_fd, buf, sizeof buf)) > 0)
+        for (ssize_t at = 0; at < got;) {
+            const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
+            at += entry->d_reclen;
+            if (!is_dot_or_dot_dot(entry->d_name) && !visit(dir_fd, entry->d_name))
+                return false;
+        }
+    return got == 0;
+}
+
+static bool refuse_any(int dir_fd, const char *name)
+{
+    return false;
 }
 
 /* Whether the directory name in dir_fd has no entries. */
 static bool dir_is_empty(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    struct dirent *entry;
-    bool empty = true;
-    DIR *dir;
+    bool empty = fd >= 0 && each_entry(fd, refuse_any);
 
-    if (fd < 0 || !(dir = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
-    while (empty && (errno = 0, entry = readdir(dir)))
-        empty = strcmp(entry->d_name, ".") == 0 || strcmp(entry->d_name, "..") == 0;
-    empty = empty && errno == 0;
-    closedir(dir);
+    if (fd >= 0)
+        close(fd);
     return empty;
 }
 
@@ -75,7 +103,7 @@ static bool stream_keep(int dir_fd, const char *file)
     bool emptied = false;
 
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        st.st_uid == geteuid() && fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+        st.st_uid == spool_uid() && fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
         emptied = st.st_size == 0 || ftruncate(fd, 0) == 0;
         fcntl(fd, F_SETLEASE, F_UNLCK);
     }
@@ -84,40 +112,31 @@ static bool stream_keep(int dir_fd, const char *file)
     return emptied || unlinkat(dir_fd, file, 0) == 0 || errno == ENOENT;
 }
 
-/* Make the entries of the attempt dir dir_fd those of a spare (see spool_spare_keep). */
+/* Make one entry of an attempt dir that of a spare (see spool_spare_keep). */
+static bool entry_to_spare(int dir_fd, const char *file)
+{
+    struct stat st;
+
+    if (strcmp(file, ORPHANS_FILE) == 0 || strcmp(file, SPOOL_RESULT_FILE) == 0)
+        /* the note is written over at the next start; the result is renamed below */
+        return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+               st.st_nlink == 1;
+    if (strcmp(file, SPOOL_WORK_DIR) == 0)
+        return work_dir_keep(dir_fd);
+    if (strcmp(file, SPOOL_STDOUT_FILE) == 0 || strcmp(file, SPOOL_STDERR_FILE) == 0)
+        return stream_keep(dir_fd, file);
+    /* stdin, and what else is there */
+    return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
+           unlinkat(dir_fd, file, 0) == 0;
+}
+
+/* Make the entries of the attempt dir dir_fd (opened just now) those of a spare. */
 static bool entries_to_spare(int dir_fd)
 {
-    struct dirent *entry;
-    struct stat st;
-    bool ok = true;
-    int fd = dup(dir_fd);
-    DIR *dir;
-
-    if (fd < 0 || !(dir = fdopendir(fd))) {
-        if (fd >= 0)
-            close(fd);
-        return false;
-    }
-    while (ok && (entry = readdir(dir))) {
-        const char *file = entry->d_name;
-        if (strcmp(file, ".") == 0 || strcmp(file, "..") == 0)
-            continue;
-        if (strcmp(file, ORPHANS_FILE) == 0 || strcmp(file, SPOOL_RESULT_FILE) == 0)
-            /* the note is written over at the next start; the result is renamed below */
-            ok = fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-                 st.st_nlink == 1;
-        else if (strcmp(file, SPOOL_WORK_DIR) == 0)
-            ok = work_dir_keep(dir_fd);
-        else if (strcmp(file, SPOOL_STDOUT_FILE) == 0 || strcmp(file, SPOOL_STDERR_FILE) == 0)
-            ok = stream_keep(dir_fd, file);
-        else /* stdin, and what else is there */
-            ok = fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
-                 unlinkat(dir_fd, file, 0) == 0;
-    }
-    closedir(dir);
     /* the next attempt writes its result over this file instead of creating one */
-    return ok && (renameat(dir_fd, SPOOL_RESULT_FILE, dir_fd, SPOOL_RESULT_TMP_FILE) == 0 ||
-                  errno == ENOENT);
+    return each_entry(dir_fd, entry_to_spare) &&
+           (renameat(dir_fd, SPOOL_RESULT_FILE, dir_fd, SPOOL_RESULT_TMP_FILE) == 0 ||
+            errno == ENOENT);
 }
 
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name)

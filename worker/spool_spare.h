@@ -40,6 +40,9 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
  * false when there is no spare or the rename failed (that spare is forgotten). */
 bool spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
 
+/* The worker's effective uid, read once: it owns the spool and never changes. */
+uid_t spool_uid(void);
+
 /* Whether st (not followed) is a directory of the worker's own with mode 0700, as the
  * spool makes attempt and work dirs. */
 bool spool_spare_is_private_dir(const struct stat *st);
