@@ -208,6 +208,7 @@ void sched_end_turn(struct sched *s)
         s->store_retry_mono = now + STORE_RETRY_MS;
     } else {
         outbox_drain(s->outbox, sched_send_committed, s);
+        store_checkpoint_if_due(s->store); /* the answers are on their way */
     }
     /* memory must match the database before the next message: reload at once after a
      * failure, and retry a failed reload only after a rest */

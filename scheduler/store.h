@@ -97,6 +97,11 @@ const char *store_last_error(const struct store *st);
  * rolled back. */
 int store_commit(struct store *st);
 
+/* Copy the WAL back into the database file when commits made it CHECKPOINT_FRAMES long
+ * (a passive checkpoint: it syncs both files). For after the answers of a turn are sent;
+ * a failure is logged, and the WAL grows until a later checkpoint succeeds. */
+void store_checkpoint_if_due(struct store *st);
+
 /* Make the open transaction fail at store_commit (opening one if needed), for when memory
  * and the writes made so far no longer agree; why becomes the last error. */
 void store_poison(struct store *st, const char *why);

@@ -59,6 +59,7 @@ struct store {
     sqlite3_stmt *stmts[STMT_COUNT]; /* prepared once at open */
     bool in_transaction;             /* a turn's writes are open: begun, or failed to begin */
     bool poisoned;                   /* a write of this transaction failed */
+    bool checkpoint_due;             /* the WAL is long enough to be copied back */
     char error[320];                 /* last error, as a sentence */
     uint32_t submissions_unpruned;   /* keyed submissions stored since the last prune */
     char submissions_swept_to[PROTO_MAX_IDEM_KEY + 1]; /* last key the prunes looked at */
