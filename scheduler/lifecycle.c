@@ -170,7 +170,7 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
                           .started_at = result->started_at ? result->started_at : a->started_at,
                           .finished_at = result->finished_at ? result->finished_at : now,
                           .cpu_time_ms = result->cpu_time_ms};
-    if ((rc = store_attempt_end(s->store, a->job_id, a->number, &end)) < 0)
+    if ((rc = store_attempt_end(s->store, a->job_id, a->number, a->worker->name, &end)) < 0)
         return rc;
     if (cancelled) {
         end.state = COHORT_JOB_CANCELLED;
@@ -207,7 +207,7 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
         .reason = attempt_reason,
         .started_at = a->started_at, /* it may be held in memory only (workers_hold_start) */
         .finished_at = now};
-    if ((rc = store_attempt_end(s->store, job_id, a->number, &lost)) < 0)
+    if ((rc = store_attempt_end(s->store, job_id, a->number, a->worker->name, &lost)) < 0)
         return rc;
     if (job.state != COHORT_JOB_RUNNING) {
         /* cancelled while it ran: the job has ended already; only the attempt is lost */
@@ -268,6 +268,9 @@ int lifecycle_cancel(struct sched *s, uint64_t job_id, int32_t *code)
     } else {
         /* its resources stay reserved until the worker reports the attempt's end */
         struct attempt *a = workers_attempt(s->workers, job_id);
+        if (a && (rc = store_attempt_running(s->store, job_id, a->number, a->worker->name,
+                                             a->started_at)) < 0)
+            return rc;
         if (a) {
             struct msg kill = {.type = MSG_KILL};
             kill.u.kill = (struct msg_kill){job_id, a->number, COHORT_JOB_CANCELLED};

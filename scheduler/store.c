@@ -35,18 +35,18 @@ static const char *const stmt_sql[STMT_COUNT] = {
                         "VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
     [STMT_JOB_DISPATCH] = "UPDATE jobs SET state = 1, attempts = ?2, worker = ?3, reason = '', "
                           "started_at = ?4 WHERE id = ?1",
-    [STMT_ATTEMPT_INSERT] = "INSERT INTO attempts (job_id, attempt, worker, state, started_at) "
-                            "VALUES (?1, ?2, ?3, 1, ?4)",
+    [STMT_ATTEMPT_RUNNING] = "INSERT OR IGNORE INTO attempts (job_id, attempt, worker, state, "
+                             "started_at) VALUES (?1, ?2, ?3, 1, ?4)",
     [STMT_JOB_STARTED] = "UPDATE jobs SET started_at = ?3 WHERE id = ?1 AND attempts = ?2",
     [STMT_ATTEMPT_STARTED] = "UPDATE attempts SET started_at = ?3 WHERE job_id = ?1 AND "
                              "attempt = ?2",
     [STMT_JOB_END] = "UPDATE jobs SET state = ?2, exit_code = ?3, signal = ?4, reason = ?5, "
                      "started_at = CASE WHEN ?6 > 0 THEN ?6 ELSE started_at END, "
                      "finished_at = ?7, cpu_time_ms = ?8 WHERE id = ?1",
-    [STMT_ATTEMPT_END] = "UPDATE attempts SET state = ?3, exit_code = ?4, signal = ?5, "
-                         "reason = ?6, started_at = CASE WHEN ?7 > 0 THEN ?7 ELSE started_at "
-                         "END, finished_at = ?8, cpu_time_ms = ?9 "
-                         "WHERE job_id = ?1 AND attempt = ?2",
+    [STMT_ATTEMPT_END] = "INSERT OR REPLACE INTO attempts (job_id, attempt, worker, state, "
+                         "exit_code, signal, reason, started_at, finished_at, cpu_time_ms) "
+                         "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, CASE WHEN ?8 > 0 THEN ?8 ELSE "
+                         "(SELECT started_at FROM jobs WHERE id = ?1) END, ?9, ?10)",
     [STMT_JOB_REQUEUE] = "UPDATE jobs SET state = ?2, reason = ?3, "
                          "losses = losses + ?5, "
                          "worker = CASE WHEN ?2 = 0 THEN '' ELSE worker END, "
@@ -60,15 +60,25 @@ static const char *const stmt_sql[STMT_COUNT] = {
     [STMT_JOB_GET_STDIN] = "SELECT " JOB_COLUMNS ", specs.stdin" JOB_FROM "WHERE jobs.id = ?1",
     [STMT_JOB_BRIEF] = "SELECT state, priority, cpus, mem, attempts, retries, time_limit, losses, "
                        "user FROM jobs WHERE id = ?1",
+    /* an attempt has its row once it ended (or its job was cancelled while it ran); the
+     * running attempt of a running job is its job row */
     [STMT_ATTEMPTS_GET] = "SELECT attempt, worker, state, exit_code, signal, reason, "
                           "started_at, finished_at, cpu_time_ms FROM attempts "
-                          "WHERE job_id = ?1 ORDER BY attempt",
+                          "WHERE job_id = ?1 UNION ALL "
+                          "SELECT attempts, worker, 1, -1, 0, '', started_at, 0, 0 FROM jobs "
+                          "WHERE id = ?1 AND state = 1 AND attempts > 0 AND NOT EXISTS "
+                          "(SELECT 1 FROM attempts WHERE job_id = ?1 AND attempt = jobs.attempts) "
+                          "ORDER BY 1",
     [STMT_COUNT_STATES] = "SELECT state, count(*) FROM jobs GROUP BY state",
     [STMT_LOAD_PENDING] = "SELECT id, priority, cpus, mem FROM jobs WHERE state = 0 ORDER BY id",
     [STMT_COUNT_PENDING_BY_USER] = "SELECT user, count(*) FROM jobs WHERE state = 0 GROUP BY user",
-    [STMT_LOAD_RUNNING] = "SELECT a.job_id, a.attempt, a.worker, j.cpus, j.mem, j.state "
+    /* running jobs, and the jobs cancelled while they ran whose attempt has not ended
+     * (UNION: a database of an earlier version also has rows for running jobs' attempts) */
+    [STMT_LOAD_RUNNING] = "SELECT id, attempts, worker, cpus, mem, state FROM jobs "
+                          "WHERE state = 1 UNION "
+                          "SELECT a.job_id, a.attempt, a.worker, j.cpus, j.mem, j.state "
                           "FROM attempts AS a JOIN jobs AS j ON j.id = a.job_id "
-                          "WHERE a.state = 1 AND a.attempt = j.attempts ORDER BY a.job_id",
+                          "WHERE a.state = 1 AND a.attempt = j.attempts ORDER BY 1",
     [STMT_WORKER_SAVE] = "INSERT INTO workers (name, state, cpus, mem, labels, last_seen) "
                          "VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (name) DO UPDATE SET "
                          "cpus = excluded.cpus, mem = excluded.mem, labels = excluded.labels, "

@@ -122,19 +122,28 @@ bool store_in_transaction(const struct store *st);
 int store_jobs_insert(struct store *st, uint64_t *first_id, const struct job_spec *spec,
                       uint64_t count, int64_t now);
 
-/* The job goes to worker as attempt (its attempt count becomes attempt): state running, an
- * attempts row in state running. */
+/* The job goes to worker as attempt (its attempt count becomes attempt): state running.
+ * The running attempt is the job row's until it ends: attempts rows are written when an
+ * attempt ends (store_attempt_end), or when its job is cancelled while it runs
+ * (store_attempt_running), so that a dispatch and an end cost one write each. */
 int store_job_dispatch(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
                        int64_t now);
 
-/* The worker started the attempt at started_at (job and attempts rows). */
+/* Give the running attempt of a job that leaves the running state before the attempt ends
+ * (a cancel) its own row in state running, which store_load_running finds. */
+int store_attempt_running(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
+                          int64_t started_at);
+
+/* The worker started the attempt at started_at (the job row, and the attempt's row if it
+ * has one). */
 int store_job_started(struct store *st, uint64_t job_id, uint32_t attempt, int64_t started_at);
 
 /* Record the end of the job (state, codes, reason, times, cpu time). */
 int store_job_end(struct store *st, uint64_t job_id, const struct run_end *end);
 
-/* Record the end of one attempt. */
-int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
+/* Record the end of one attempt on worker (its row, written whole; a started_at of 0 takes
+ * the job row's). */
+int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
                       const struct run_end *end);
 
 /* Put a job whose attempt was lost back to pending (or to failed when its retries are

@@ -244,13 +244,20 @@ int store_job_dispatch(struct store *st, uint64_t job_id, uint32_t attempt, cons
     sqlite3_bind_int64(job, 2, attempt);
     store_bind_text(job, 3, worker);
     sqlite3_bind_int64(job, 4, now);
-    if ((rc = store_step_write(st, job)) < 0)
+    return store_step_write(st, job);
+}
+
+int store_attempt_running(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
+                          int64_t started_at)
+{
+    int rc = store_begin_write(st);
+    if (rc < 0)
         return rc;
-    sqlite3_stmt *row = store_stmt(st, STMT_ATTEMPT_INSERT);
+    sqlite3_stmt *row = store_stmt(st, STMT_ATTEMPT_RUNNING);
     sqlite3_bind_int64(row, 1, (int64_t)job_id);
     sqlite3_bind_int64(row, 2, attempt);
     store_bind_text(row, 3, worker);
-    sqlite3_bind_int64(row, 4, now);
+    sqlite3_bind_int64(row, 4, started_at);
     return store_step_write(st, row);
 }
 
@@ -292,7 +299,7 @@ int store_job_end(struct store *st, uint64_t job_id, const struct run_end *end)
     return store_step_write(st, stmt);
 }
 
-int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
+int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
                       const struct run_end *end)
 {
     int rc = store_begin_write(st);
@@ -301,7 +308,8 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt,
     sqlite3_stmt *stmt = store_stmt(st, STMT_ATTEMPT_END);
     sqlite3_bind_int64(stmt, 1, (int64_t)job_id);
     sqlite3_bind_int64(stmt, 2, attempt);
-    bind_end(stmt, 3, end);
+    store_bind_text(stmt, 3, worker);
+    bind_end(stmt, 4, end);
     return store_step_write(st, stmt);
 }
 

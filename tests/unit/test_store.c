@@ -159,7 +159,7 @@ static void test_dispatch_finish_and_loads(void **state)
                           .started_at = 11,
                           .finished_at = 20,
                           .cpu_time_ms = 5};
-    assert_int_equal(store_attempt_end(f->st, first + 1, 1, &end), 0);
+    assert_int_equal(store_attempt_end(f->st, first + 1, 1, "node1", &end), 0);
     assert_int_equal(store_job_end(f->st, first + 1, &end), 0);
     assert_int_equal(
         store_output_put(f->st, first + 1, COHORT_STREAM_STDOUT, (const uint8_t *)"out", 3, true),
@@ -185,6 +185,81 @@ static void test_dispatch_finish_and_loads(void **state)
     assert_int_equal(rec.info.n_attempt_list, 1);
     assert_string_equal(rec.info.attempt_list[0].worker, "node1");
     assert_int_equal(rec.info.attempt_list[0].cpu_time_ms, 5);
+    job_record_free(&rec);
+}
+
+/* What store_load_running found: (job, attempt, cancelled) in order. */
+struct running_seen {
+    uint64_t job_id[4];
+    uint32_t attempt[4];
+    bool cancelled[4];
+    unsigned n;
+};
+
+static int note_running(void *arg, uint64_t job_id, uint32_t attempt, const char *worker,
+                        uint32_t cpus, uint64_t mem, bool cancelled)
+{
+    struct running_seen *seen = arg;
+
+    assert_true(seen->n < 4);
+    assert_string_equal(worker, "node1");
+    seen->job_id[seen->n] = job_id;
+    seen->attempt[seen->n] = attempt;
+    seen->cancelled[seen->n++] = cancelled;
+    return 0;
+}
+
+/* A running attempt has no row of its own: the job row stands for it, in the attempt list
+ * and after a restart; a job cancelled while its attempt runs gives the attempt a row. */
+static void test_running_attempts_without_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    struct running_seen seen = {0};
+    struct job_record rec;
+    uint64_t first = 0;
+    char sql[128];
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 3, 1), 0);
+    for (uint64_t id = first; id < first + 3; id++)
+        assert_int_equal(store_job_dispatch(f->st, id, 2, "node1", 10), 0);
+    /* the second is cancelled while it runs; the third's attempt ends after its cancel */
+    assert_int_equal(store_job_cancel(f->st, first + 1, "cancelled", 12), 0);
+    assert_int_equal(store_attempt_running(f->st, first + 1, 2, "node1", 10), 0);
+    assert_int_equal(store_job_cancel(f->st, first + 2, "cancelled", 12), 0);
+    assert_int_equal(store_attempt_running(f->st, first + 2, 2, "node1", 10), 0);
+    struct run_end end = {.state = COHORT_JOB_CANCELLED, .reason = "cancelled", .finished_at = 14};
+    assert_int_equal(store_attempt_end(f->st, first + 2, 2, "node1", &end), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    snprintf(sql, sizeof sql, "SELECT count(*) FROM attempts WHERE job_id = %llu",
+             (unsigned long long)first);
+    assert_int_equal(raw_query(f->path, sql), 0);
+    /* an earlier version also gave a running attempt its row: it is not counted twice */
+    snprintf(sql, sizeof sql,
+             "INSERT INTO attempts (job_id, attempt, worker, state, started_at) "
+             "VALUES (%llu, 2, 'node1', 1, 10)",
+             (unsigned long long)first);
+    raw_query(f->path, sql);
+    reopen(f);
+
+    assert_int_equal(store_load_running(f->st, note_running, &seen), 0);
+    assert_int_equal(seen.n, 2);
+    assert_true(seen.job_id[0] == first && seen.attempt[0] == 2 && !seen.cancelled[0]);
+    assert_true(seen.job_id[1] == first + 1 && seen.attempt[1] == 2 && seen.cancelled[1]);
+    assert_int_equal(store_job_get(f->st, first, false, &rec), 0);
+    assert_int_equal(store_job_attempts(f->st, &rec), 0);
+    assert_int_equal(rec.info.n_attempt_list, 1);
+    assert_int_equal(rec.info.attempt_list[0].attempt, 2);
+    assert_int_equal(rec.info.attempt_list[0].state, COHORT_JOB_RUNNING);
+    assert_int_equal(rec.info.attempt_list[0].started_at, 10);
+    assert_string_equal(rec.info.attempt_list[0].worker, "node1");
+    job_record_free(&rec);
+    /* the ended attempt took the started_at of its job, which it did not say */
+    assert_int_equal(store_job_get(f->st, first + 2, false, &rec), 0);
+    assert_int_equal(store_job_attempts(f->st, &rec), 0);
+    assert_int_equal(rec.info.n_attempt_list, 1);
+    assert_int_equal(rec.info.attempt_list[0].state, COHORT_JOB_CANCELLED);
+    assert_int_equal(rec.info.attempt_list[0].started_at, 10);
     job_record_free(&rec);
 }
 
@@ -275,6 +350,7 @@ int main(void)
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ids_are_never_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_finish_and_loads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_running_attempts_without_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_merges_states_in_id_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_turn_is_rolled_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_worker_rows_keep_drain, setup, teardown),
