@@ -4,7 +4,7 @@
 # Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|all]...
 # Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
-# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2 E2E_WORKER_CPUS="1 host" (the cpus each of the
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
 # two e2e workers offers, one grid per value; `host` is the worker's default, all of this
 # machine's). Figures go to stdout as `name key=value...`;
 # progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
@@ -23,7 +23,7 @@ IDLE_SECS=${IDLE_SECS:-10}
 DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
 POLL_RUNS=${POLL_RUNS:-2}
-E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host}
+E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host 8}
 ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
 
 # Stop every daemon still running and start a scheduler on an empty state dir (arguments
