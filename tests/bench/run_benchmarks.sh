@@ -165,6 +165,9 @@ bench_deep() {
     sim_run deep_dispatch_shallow 10 8 "$DEEP_SAMPLE"
     step "queueing $DEEP_JOBS jobs"
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_JOBS"
+    # the checkpoint of the million's WAL runs once the submission is answered: the next
+    # request waits for it, measured here, so that the samples below see the queue alone
+    printf 'deep_checkpoint pending=%d next_status_ms=%d\n' "$DEEP_JOBS" "$(ms_of cohort status)"
     printf 'deep_rss pending=%d scheduler_rss_mib=%d\n' "$DEEP_JOBS" "$(rss_mib "$pid")"
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" deep
     printf 'deep_queries pending=%d status_ms=%d jobs_limit_100_ms=%d\n' "$DEEP_JOBS" \
