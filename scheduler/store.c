@@ -10,9 +10,9 @@
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
-#define CHECKPOINT_FRAMES 4000 /* WAL pages (16 MiB) that trigger a checkpoint: four times
-                                * SQLite's default, so that the pages every turn rewrites are
-                                * copied back and synced a quarter as often */
+/* WAL pages (16 MiB) that trigger a checkpoint: four times SQLite's default, so that the
+ * pages every turn rewrites are copied back and synced a quarter as often */
+#define CHECKPOINT_FRAMES 4000
 
 /* Columns of a job row as the readers decode them (see store_jobs.c). */
 #define JOB_COLUMNS                                                                                \

@@ -16,9 +16,9 @@
 #include "log.h"
 
 #define BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
-#define BOOT_ID_MAX 64 /* a boot id is 36 characters */
-#define STAT_MAX 1024  /* /proc/PID/stat of one process */
-#define NOTE_MAX 160   /* "BOOT_ID PID START\n" */
+#define BOOT_ID_MAX 64          /* a boot id is 36 characters */
+#define STAT_MAX 1024           /* /proc/PID/stat of one process */
+#define NOTE_MAX 160            /* "BOOT_ID PID START\n" */
 #define NOTE_BOOT_ID_WIDTH "36" /* a boot id's length: every note is as long */
 
 /* Who a process is, across pid reuse and reboots. */

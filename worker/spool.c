@@ -491,6 +491,17 @@ done:
     return rc;
 }
 
+/* Whether the stream file in dir_fd is missing or a plain empty file, known from one
+ * fstatat without opening it (often stderr, sometimes both streams). */
+static bool stream_known_empty(int dir_fd, const char *file)
+{
+    struct stat st;
+
+    if (fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) < 0)
+        return errno == ENOENT;
+    return S_ISREG(st.st_mode) && st.st_size == 0;
+}
+
 /* Read up to WORKER_OUTPUT_CAP bytes of one stream file of an attempt into *c (zeroed
  * first). A missing file (or directory, dir_fd < 0) is empty; so is one that is not a regular
  * file or cannot be read (logged), since a job can replace the files in its spool dir.
@@ -505,9 +516,7 @@ static int capture_read(struct capture *c, int dir_fd, const char *file)
     memset(c, 0, sizeof(*c));
     if (dir_fd < 0)
         goto done;
-    /* an empty stream (often stderr, sometimes both) is known without opening it */
-    if (fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) < 0 ? errno == ENOENT
-                                                           : S_ISREG(st.st_mode) && st.st_size == 0)
+    if (stream_known_empty(dir_fd, file))
         goto done;
     if ((fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
         problem = errno == ENOENT ? NULL : strerror(errno);

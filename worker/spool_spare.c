@@ -38,7 +38,8 @@ uid_t spool_uid(void)
 
 bool spool_spare_is_private_dir(const struct stat *st)
 {
-    return S_ISDIR(st->st_mode) && st->st_uid == spool_uid() && (st->st_mode & 07777) == OWN_DIR_MODE;
+    return S_ISDIR(st->st_mode) && st->st_uid == spool_uid() &&
+           (st->st_mode & 07777) == OWN_DIR_MODE;
 }
 
 static bool is_dot_or_dot_dot(const char *name)
@@ -87,8 +88,8 @@ static bool work_dir_keep(int dir_fd)
 {
     struct stat st;
 
-    return fstatat(dir_fd, SPOOL_WORK_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 && spool_spare_is_private_dir(&st) &&
-           dir_is_empty(dir_fd, SPOOL_WORK_DIR);
+    return fstatat(dir_fd, SPOOL_WORK_DIR, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+           spool_spare_is_private_dir(&st) && dir_is_empty(dir_fd, SPOOL_WORK_DIR);
 }
 
 /* Empty the stream file in dir_fd for the next attempt when nothing else holds it open: a
