@@ -124,6 +124,14 @@ static void job_decide(struct runner_job *job, uint8_t state, const char *reason
 
 static void on_job_timer(uv_timer_t *timer);
 
+/* Arm the timer of job to fire ms from now. The loop's clock was read when this turn began,
+ * maybe long before: read afresh, so that no limit or grace ends early. */
+static void job_timer_start(struct runner_job *job, uint64_t ms)
+{
+    uv_update_time(job->runner->loop);
+    uv_timer_start(&job->timer, on_job_timer, ms, 0);
+}
+
 /* SIGTERM the process group of a running attempt and arm the grace before SIGKILL. */
 static void job_terminate(struct runner_job *job)
 {
@@ -131,7 +139,7 @@ static void job_terminate(struct runner_job *job)
         return;
     job_signal_group(job, SIGTERM);
     job->phase = PHASE_TERMINATING;
-    uv_timer_start(&job->timer, on_job_timer, RUNNER_KILL_GRACE_MS, 0);
+    job_timer_start(job, RUNNER_KILL_GRACE_MS);
 }
 
 static void on_job_timer(uv_timer_t *timer)
@@ -320,7 +328,7 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
                    &r->base, &launch) == 0) {
         job->phase = PHASE_RUNNING;
         if (job->time_limit_s)
-            uv_timer_start(&job->timer, on_job_timer, (uint64_t)job->time_limit_s * 1000, 0);
+            job_timer_start(job, (uint64_t)job->time_limit_s * 1000);
         *started_at = job->result.started_at;
         orphans_note(req->streams->dir, job->pid); /* for a next start, should this one die */
         log_debug("job %" PRIu64 ".%" PRIu32 " started as pid %d", req->job_id, req->attempt,
