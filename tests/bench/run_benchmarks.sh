@@ -6,7 +6,8 @@
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
 # DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
 # two e2e workers offers, one grid per value; `host` is the worker's default, all of this
-# machine's). Figures go to stdout as `name key=value...`;
+# machine's). Figures go to stdout as `name key=value...`, and after each benchmark the
+# CPU time the host's other guests took from this machine meanwhile (`host_stolen`);
 # progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
@@ -203,12 +204,26 @@ bench_deep() {
         "$(rss_mib "$(daemon_pid scheduler)")"
 }
 
+# CPU time, in centiseconds of all cores, the hypervisor gave to other guests while this
+# machine wanted it (the steal column of /proc/stat): how busy the host was.
+stolen_centis() {
+    local fields
+    read -r -a fields </proc/stat
+    echo $((fields[8] * 100 / CLK_TCK))
+}
+
 benchmarks=("$@")
 ((${#benchmarks[@]})) || benchmarks=(all)
 [[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim poll deep)
 for name in "${benchmarks[@]}"; do
     case "$name" in
-    submit | e2e | latency | sim | poll | deep) "bench_$name" ;;
+    submit | e2e | latency | sim | poll | deep)
+        stolen=$(stolen_centis) started=$(now_ns)
+        "bench_$name"
+        printf 'host_stolen benchmark=%s seconds=%d cpu_seconds_stolen=%s\n' "$name" \
+            $((($(now_ns) - started) / 1000000000)) \
+            "$(awk -v c=$(($(stolen_centis) - stolen)) 'BEGIN { printf "%.2f", c / 100 }')"
+        ;;
     *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, poll, deep or all)" ;;
     esac
 done
