@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cohort.h"
@@ -25,13 +26,14 @@
 struct identity {
     char boot_id[BOOT_ID_MAX];
     long pid;
-    unsigned long long start_ticks; /* clock ticks after boot when it started */
+    unsigned long long start_ticks; /* clock ticks after boot; in a note, an upper bound */
 };
 
-/* Read up to max - 1 bytes of path into out, NUL-terminated. Returns the length or -1. */
-static ssize_t read_small_file(const char *path, char *out, size_t max)
+/* Read up to max - 1 bytes of path (relative to dir_fd) into out, NUL-terminated. Returns
+ * the length or -1. */
+static ssize_t read_small_file(int dir_fd, const char *path, char *out, size_t max)
 {
-    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = openat(dir_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     ssize_t len = -1;
 
     if (fd < 0)
@@ -45,24 +47,33 @@ static ssize_t read_small_file(const char *path, char *out, size_t max)
     return len;
 }
 
-/* The identity of the running process pid. Returns 0, or -1 when it does not run (or
- * /proc cannot tell). */
+/* This boot's id into out. Returns 0, or -1 when /proc cannot tell. */
+static int boot_id_get(char out[BOOT_ID_MAX])
+{
+    static char boot_id[BOOT_ID_MAX]; /* read once: it changes only with a reboot */
+
+    if (!boot_id[0]) {
+        if (read_small_file(AT_FDCWD, BOOT_ID_PATH, boot_id, sizeof boot_id) <= 0)
+            return -1;
+        boot_id[strcspn(boot_id, "\n")] = '\0';
+    }
+    memcpy(out, boot_id, BOOT_ID_MAX);
+    return 0;
+}
+
+/* The identity of the running process pid, with its start time. Returns 0, or -1 when it
+ * does not run (or /proc cannot tell). */
 static int identity_of(struct identity *out, pid_t pid)
 {
     char path[64], stat[STAT_MAX];
     const char *after_name;
 
-    static char boot_id[BOOT_ID_MAX]; /* read once: it changes only with a reboot */
-
-    if (!boot_id[0]) {
-        if (read_small_file(BOOT_ID_PATH, boot_id, sizeof boot_id) <= 0)
-            return -1;
-        boot_id[strcspn(boot_id, "\n")] = '\0';
-    }
-    memcpy(out->boot_id, boot_id, sizeof boot_id);
+    if (boot_id_get(out->boot_id) < 0)
+        return -1;
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
     /* the command name may hold spaces and ')': the fields follow its last ')' */
-    if (read_small_file(path, stat, sizeof stat) <= 0 || !(after_name = strrchr(stat, ')')))
+    if (read_small_file(AT_FDCWD, path, stat, sizeof stat) <= 0 ||
+        !(after_name = strrchr(stat, ')')))
         return -1;
     /* after the name: state (3), then fields 4 .. 21, then starttime (22) */
     if (sscanf(after_name + 1,
@@ -74,20 +85,37 @@ static int identity_of(struct identity *out, pid_t pid)
     return 0;
 }
 
-int orphans_note(const char *attempt_dir, pid_t pid)
+/* Clock ticks since boot now, rounded up: no process that runs already started later. The
+ * clock of /proc/PID/stat's start time. Returns 0 or -1. */
+static int ticks_since_boot(unsigned long long *out)
 {
-    char path[PATH_MAX], note[NOTE_MAX];
-    struct identity id;
+    struct timespec now;
+    long tick_hz = sysconf(_SC_CLK_TCK);
+
+    if (tick_hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &now) < 0)
+        return -1;
+    *out = (unsigned long long)now.tv_sec * (unsigned long long)tick_hz +
+           ((unsigned long long)now.tv_nsec * (unsigned long long)tick_hz + 999999999ull) /
+               1000000000ull;
+    return 0;
+}
+
+int orphans_note(int attempt_dir_fd, pid_t pid)
+{
+    char note[NOTE_MAX];
+    struct identity id = {.pid = pid};
     int fd = -1, rc = COHORT_EIO, len;
 
-    if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
-        identity_of(&id, pid) < 0)
+    /* the job started before now, and holds its pid (running, or a zombie not yet reaped)
+     * until after this note: a later holder of the pid started after it */
+    if (boot_id_get(id.boot_id) < 0 || ticks_since_boot(&id.start_ticks) < 0)
         goto done;
     /* fixed widths: a note left in a reused attempt dir is written over whole, with no
      * truncation (the reader skips the padding) */
     len = snprintf(note, sizeof note, "%-" NOTE_BOOT_ID_WIDTH "s %10ld %20llu\n", id.boot_id,
                    id.pid, id.start_ticks);
-    if ((fd = open(path, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+    if ((fd = openat(attempt_dir_fd, ORPHANS_FILE, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                     0600)) < 0 ||
         pwrite(fd, note, (size_t)len, 0) != len)
         goto done;
     rc = 0;
@@ -95,7 +123,7 @@ done:
     if (fd >= 0)
         close(fd);
     if (rc < 0)
-        log_warn("cannot note process %ld in %s: %s", (long)pid, attempt_dir, strerror(errno));
+        log_warn("cannot note process %ld of an attempt: %s", (long)pid, strerror(errno));
     return rc;
 }
 
@@ -105,12 +133,13 @@ int orphans_kill(const char *attempt_dir)
     struct identity noted, now;
 
     if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
-        read_small_file(path, note, sizeof note) <= 0 ||
+        read_small_file(AT_FDCWD, path, note, sizeof note) <= 0 ||
         sscanf(note, "%63s %ld %llu", noted.boot_id, &noted.pid, &noted.start_ticks) != 3 ||
         noted.pid <= 1 || noted.pid > INT_MAX)
         return 0;
+    /* a process that started after the note holds a reused pid */
     if (identity_of(&now, (pid_t)noted.pid) < 0 || strcmp(now.boot_id, noted.boot_id) != 0 ||
-        now.start_ticks != noted.start_ticks)
+        now.start_ticks > noted.start_ticks)
         return 0;
     log_warn("killing process group %ld, left running by an earlier worker (%s)", noted.pid,
              attempt_dir);

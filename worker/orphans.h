@@ -8,17 +8,22 @@
  * A worker that is killed (SIGKILL, a crash) leaves its jobs running: they lead their own
  * process groups. The scheduler requeues such attempts when the worker restarts under its
  * name, so the new worker must end them first, or two attempts of a job would overlap.
- * Each attempt's dir holds the identity of its process (boot id, pid, start time), so that
- * a pid reused by an unrelated process, or a file from an earlier boot, is never acted on.
+ * Each attempt's dir holds the identity of its process: the boot id, the pid, and a time
+ * (clock ticks since boot, as /proc/PID/stat counts them) no earlier than its start, noted
+ * right after the spawn. The job holds its pid until it is reaped, after the note, so a
+ * process that started after that time holds a reused pid; one from an earlier boot never
+ * counts. (A pid reused within the same tick would need the kernel to cycle through every
+ * pid in 10 ms.)
  */
 
 #define ORPHANS_FILE "process" /* in the attempt's spool dir */
 
-/* Note that the attempt whose spool dir is attempt_dir runs as process (and process group)
- * pid. Returns 0, or COHORT_EIO (logged): the attempt runs on, only unprotected. */
-int orphans_note(const char *attempt_dir, pid_t pid);
+/* Note that the attempt whose spool dir is open as attempt_dir_fd runs as process (and
+ * process group) pid, spawned and not yet reaped. Returns 0, or COHORT_EIO (logged): the
+ * attempt runs on, only unprotected. */
+int orphans_note(int attempt_dir_fd, pid_t pid);
 
-/* If the process noted in attempt_dir still runs (same boot, same pid, same start time),
+/* If the process noted in attempt_dir still runs (same boot, same pid, started by the note),
  * SIGKILL its process group and return 1; return 0 when there is nothing to kill (no note,
  * a damaged one, or a process that ended). */
 int orphans_kill(const char *attempt_dir);

@@ -330,7 +330,7 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
         if (job->time_limit_s)
             job_timer_start(job, (uint64_t)job->time_limit_s * 1000);
         *started_at = job->result.started_at;
-        orphans_note(req->streams->dir, job->pid); /* for a next start, should this one die */
+        orphans_note(req->streams->dir_fd, job->pid); /* for a next start, should this one die */
         log_debug("job %" PRIu64 ".%" PRIu32 " started as pid %d", req->job_id, req->attempt,
                   (int)job->pid);
     } else {

@@ -1,6 +1,7 @@
 /* test_agent_orphans.c — jobs a killed worker left running are ended by its next start, and
  * nothing else is. */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <spawn.h>
@@ -88,12 +89,23 @@ static void note_path(char *out, size_t len, const char *dir)
     snprintf(out, len, "%s/%s", dir, ORPHANS_FILE);
 }
 
+/* orphans_note for the attempt dir at path. */
+static int note_in(const char *dir, pid_t pid)
+{
+    int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
+
+    assert_true(dir_fd >= 0);
+    rc = orphans_note(dir_fd, pid);
+    close(dir_fd);
+    return rc;
+}
+
 static void test_noted_job_is_killed_with_its_group(void **state)
 {
     struct fixture *f = *state;
 
     start_job(f);
-    assert_int_equal(orphans_note(f->root, f->pid), 0);
+    assert_int_equal(note_in(f->root, f->pid), 0);
     assert_int_equal(orphans_kill(f->root), 1);
     assert_true(group_gone(f));
 }
@@ -105,8 +117,9 @@ static void test_reused_pid_is_left_alone(void **state)
     FILE *file;
 
     start_job(f);
-    assert_int_equal(orphans_note(f->root, f->pid), 0);
-    /* the same pid, started at another time: another process */
+    assert_int_equal(note_in(f->root, f->pid), 0);
+    /* noted just after boot: the process with that pid now started later, so it is
+     * another one */
     note_path(path, sizeof path, f->root);
     assert_non_null(file = fopen(path, "r"));
     assert_non_null(fgets(note, sizeof note, file));
@@ -116,7 +129,7 @@ static void test_reused_pid_is_left_alone(void **state)
     unsigned long long start;
     assert_int_equal(sscanf(note, "%63s %ld %llu", boot, &pid, &start), 3);
     assert_non_null(file = fopen(path, "w"));
-    fprintf(file, "%s %ld %llu\n", boot, pid, start + 1);
+    fprintf(file, "%s %ld %llu\n", boot, pid, 1ull);
     fclose(file);
     assert_int_equal(orphans_kill(f->root), 0);
     /* and from another boot */
@@ -140,7 +153,7 @@ static void test_nothing_to_kill(void **state)
     fclose(file);
     assert_int_equal(orphans_kill(f->root), 0);
     start_job(f); /* a job that ended */
-    assert_int_equal(orphans_note(f->root, f->pid), 0);
+    assert_int_equal(note_in(f->root, f->pid), 0);
     kill(-f->pid, SIGKILL);
     assert_true(group_gone(f));
     assert_int_equal(orphans_kill(f->root), 0);
@@ -163,7 +176,7 @@ static void test_next_start_kills_what_the_dead_worker_ran(void **state)
     assert_int_equal(spool_attempt_create(&streams, sp, 5, 1, NULL, 0), 0);
     spool_streams_close(&streams);
     start_job(f);
-    assert_int_equal(orphans_note(streams.dir, f->pid), 0);
+    assert_int_equal(note_in(streams.dir, f->pid), 0);
     spool_destroy(&sp); /* the worker dies; its job runs on */
     assert_int_equal(kill(f->pid, 0), 0);
 
