@@ -7,6 +7,7 @@
 
 #include "cohort.h"
 #include "hmap.h"
+#include "loop_timer.h"
 
 struct waiter;
 
@@ -174,9 +175,7 @@ int waiters_add(struct waiters *ws, const uint8_t *peer, size_t peer_len, uint64
     w->remaining = w->n_links;
     uv_timer_init(ws->loop, &w->timer);
     w->timer.data = w;
-    /* from now: the loop's clock was read when the turn began, maybe long before */
-    uv_update_time(ws->loop);
-    uv_timer_start(&w->timer, on_timeout, timeout_ms, 0);
+    loop_timer_start_from_now(&w->timer, on_timeout, timeout_ms);
     ws->count++;
     ws->ids_held += w->n_ids + w->n_links;
     free(distinct);

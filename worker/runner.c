@@ -15,6 +15,7 @@
 #include "cohort.h"
 #include "launch.h"
 #include "log.h"
+#include "loop_timer.h"
 #include "orphans.h"
 
 /* Where an attempt is in its life, which also says what its timer means. */
@@ -124,14 +125,6 @@ static void job_decide(struct runner_job *job, uint8_t state, const char *reason
 
 static void on_job_timer(uv_timer_t *timer);
 
-/* Arm the timer of job to fire ms from now. The loop's clock was read when this turn began,
- * maybe long before: read afresh, so that no limit or grace ends early. */
-static void job_timer_start(struct runner_job *job, uint64_t ms)
-{
-    uv_update_time(job->runner->loop);
-    uv_timer_start(&job->timer, on_job_timer, ms, 0);
-}
-
 /* SIGTERM the process group of a running attempt and arm the grace before SIGKILL. */
 static void job_terminate(struct runner_job *job)
 {
@@ -139,7 +132,7 @@ static void job_terminate(struct runner_job *job)
         return;
     job_signal_group(job, SIGTERM);
     job->phase = PHASE_TERMINATING;
-    job_timer_start(job, RUNNER_KILL_GRACE_MS);
+    loop_timer_start_from_now(&job->timer, on_job_timer, RUNNER_KILL_GRACE_MS);
 }
 
 static void on_job_timer(uv_timer_t *timer)
@@ -328,7 +321,8 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
                    &r->base, &launch) == 0) {
         job->phase = PHASE_RUNNING;
         if (job->time_limit_s)
-            job_timer_start(job, (uint64_t)job->time_limit_s * 1000);
+            loop_timer_start_from_now(&job->timer, on_job_timer,
+                                      (uint64_t)job->time_limit_s * 1000);
         *started_at = job->result.started_at;
         orphans_note(req->streams->dir_fd, job->pid); /* for a next start, should this one die */
         log_debug("job %" PRIu64 ".%" PRIu32 " started as pid %d", req->job_id, req->attempt,
