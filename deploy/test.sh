@@ -38,7 +38,19 @@ phase "install-deps" bash deploy/install-deps.sh
 phase "build (build/)" build_tree build -DCMAKE_BUILD_TYPE=RelWithDebInfo
 phase "tests (build/)" run_tests build
 
+# Give the rest of the run the settings of a user who has a grid of their own: a key pair
+# and a scheduler key in ~/.config/cohort, and a scheduler that cannot be reached. Tests
+# must set up what they need and pass on a fresh machine and in a lived-in account alike.
+lived_in_user() {
+    local config public_key
+    config=$(mktemp -d /tmp/cohort-ci-config-XXXXXX) || return
+    public_key=$(XDG_CONFIG_HOME=$config build/client-lib/cohort keygen) || return
+    echo "$public_key" >"$config/cohort/server.pub" || return
+    export XDG_CONFIG_HOME=$config COHORT_SCHEDULER=tcp://192.0.2.1:7700
+}
+
 if [[ "${COHORT_SANITIZE_RUN:-1}" != 0 ]]; then
+    phase "settings of a lived-in account" lived_in_user
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1
     export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     phase "build with ASan+UBSan (build-asan/)" build_tree build-asan \
