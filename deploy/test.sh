@@ -44,6 +44,8 @@ phase "tests (build/)" run_tests build
 lived_in_user() {
     local config public_key
     config=$(mktemp -d /tmp/cohort-ci-config-XXXXXX) || return
+    # shellcheck disable=SC2064 # the path is fixed now
+    trap "rm -rf '$config'" EXIT
     public_key=$(XDG_CONFIG_HOME=$config build/client-lib/cohort keygen) || return
     echo "$public_key" >"$config/cohort/server.pub" || return
     export XDG_CONFIG_HOME=$config COHORT_SCHEDULER=tcp://192.0.2.1:7700
