@@ -342,15 +342,18 @@ static void on_job_done(const struct attempt_result *res, void *arg)
         spool_attempt_remove(a->spool, res->job_id, res->attempt);
         return;
     }
-    spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
+    /* sent first, then written down: the acknowledgement is read in a later loop turn, so
+     * the file is always there before it, and a worker that dies in between loses what it
+     * would have lost dying just before the write */
     if (held_add(&a->held, res) < 0) {
         log_error("out of memory keeping the result of job %" PRIu64 ".%" PRIu32
                   "; sending it once",
                   res->job_id, res->attempt);
         send_result(a, res);
-        return;
+    } else {
+        agent_flush_results(a, clock_mono_ms());
     }
-    agent_flush_results(a, clock_mono_ms());
+    spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
 }
 
 /* spool_scan callback: a result a previous run of the worker kept. */
