@@ -29,11 +29,10 @@ struct identity {
     unsigned long long start_ticks; /* clock ticks after boot; in a note, an upper bound */
 };
 
-/* Read up to max - 1 bytes of path (relative to dir_fd) into out, NUL-terminated. Returns
- * the length or -1. */
-static ssize_t read_small_file(int dir_fd, const char *path, char *out, size_t max)
+/* Read up to max - 1 bytes of path into out, NUL-terminated. Returns the length or -1. */
+static ssize_t read_small_file(const char *path, char *out, size_t max)
 {
-    int fd = openat(dir_fd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     ssize_t len = -1;
 
     if (fd < 0)
@@ -53,7 +52,7 @@ static int boot_id_get(char out[BOOT_ID_MAX])
     static char boot_id[BOOT_ID_MAX]; /* read once: it changes only with a reboot */
 
     if (!boot_id[0]) {
-        if (read_small_file(AT_FDCWD, BOOT_ID_PATH, boot_id, sizeof boot_id) <= 0)
+        if (read_small_file(BOOT_ID_PATH, boot_id, sizeof boot_id) <= 0)
             return -1;
         boot_id[strcspn(boot_id, "\n")] = '\0';
     }
@@ -72,8 +71,7 @@ static int identity_of(struct identity *out, pid_t pid)
         return -1;
     snprintf(path, sizeof path, "/proc/%ld/stat", (long)pid);
     /* the command name may hold spaces and ')': the fields follow its last ')' */
-    if (read_small_file(AT_FDCWD, path, stat, sizeof stat) <= 0 ||
-        !(after_name = strrchr(stat, ')')))
+    if (read_small_file(path, stat, sizeof stat) <= 0 || !(after_name = strrchr(stat, ')')))
         return -1;
     /* after the name: state (3), then fields 4 .. 21, then starttime (22) */
     if (sscanf(after_name + 1,
@@ -133,7 +131,7 @@ int orphans_kill(const char *attempt_dir)
     struct identity noted, now;
 
     if ((size_t)snprintf(path, sizeof path, "%s/%s", attempt_dir, ORPHANS_FILE) >= sizeof path ||
-        read_small_file(AT_FDCWD, path, note, sizeof note) <= 0 ||
+        read_small_file(path, note, sizeof note) <= 0 ||
         sscanf(note, "%63s %ld %llu", noted.boot_id, &noted.pid, &noted.start_ticks) != 3 ||
         noted.pid <= 1 || noted.pid > INT_MAX)
         return 0;
