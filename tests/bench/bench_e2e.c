@@ -6,13 +6,104 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench_util.h"
 #include "cohort.h"
 
 #define BENCH_MAX_JOBS 10000000ul
 #define SPAWNER_THREADS 2 /* one per core of the benchmark machine */
+#define MAX_DAEMONS 8
+
+/* CPU seconds, split by who spent them, over one measured stretch. */
+struct cpu_use {
+    double scheduler; /* the scheduler process, all its threads */
+    double workers;   /* the worker processes, all their threads */
+    double jobs;      /* the jobs the workers started and reaped */
+    double self;      /* this program, all its threads */
+    double children;  /* processes this program started and reaped */
+};
+
+/* The daemons whose CPU is counted: BENCH_SCHEDULER_PID and BENCH_WORKER_PIDS (spaces
+ * between), set by run_benchmarks.sh; none when unset. */
+static long scheduler_pid;
+static long worker_pids[MAX_DAEMONS];
+static int n_worker_pids;
+
+static void daemons_from_env(void)
+{
+    const char *sched = getenv("BENCH_SCHEDULER_PID"), *workers = getenv("BENCH_WORKER_PIDS");
+    char *end;
+
+    scheduler_pid = sched ? strtol(sched, NULL, 10) : 0;
+    for (const char *at = workers; at && *at && n_worker_pids < MAX_DAEMONS; at = end) {
+        long pid = strtol(at, &end, 10);
+        if (end == at)
+            break;
+        worker_pids[n_worker_pids++] = pid;
+    }
+}
+
+/* Add the CPU seconds of process pid to *own (its threads) and *reaped (its reaped
+ * children), from /proc/PID/stat. Returns false when it cannot be read. */
+static bool proc_cpu(long pid, double *own, double *reaped)
+{
+    char path[64], stat[1024], *fields;
+    unsigned long long utime, stime, cutime, cstime;
+    double tick = (double)sysconf(_SC_CLK_TCK);
+    FILE *f;
+    size_t got;
+
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    if (!(f = fopen(path, "r")))
+        return false;
+    got = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[got] = '\0';
+    /* the command name may hold spaces: fields 14 to 17 follow its last ')' */
+    if (!(fields = strrchr(stat, ')')) ||
+        sscanf(fields + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %llu %llu",
+               &utime, &stime, &cutime, &cstime) != 4)
+        return false;
+    *own += (utime + stime) / tick;
+    *reaped += (cutime + cstime) / tick;
+    return true;
+}
+
+static double timeval_seconds(struct timeval tv)
+{
+    return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+/* The CPU used so far by the daemons, this program and its reaped children. */
+static struct cpu_use cpu_now(void)
+{
+    struct cpu_use use = {0};
+    struct rusage self, children;
+    double unused = 0;
+
+    if (scheduler_pid)
+        proc_cpu(scheduler_pid, &use.scheduler, &unused);
+    for (int i = 0; i < n_worker_pids; i++)
+        proc_cpu(worker_pids[i], &use.workers, &use.jobs);
+    getrusage(RUSAGE_SELF, &self);
+    getrusage(RUSAGE_CHILDREN, &children);
+    use.self = timeval_seconds(self.ru_utime) + timeval_seconds(self.ru_stime);
+    use.children = timeval_seconds(children.ru_utime) + timeval_seconds(children.ru_stime);
+    return use;
+}
+
+static struct cpu_use cpu_since(struct cpu_use start)
+{
+    struct cpu_use now = cpu_now();
+
+    return (struct cpu_use){now.scheduler - start.scheduler, now.workers - start.workers,
+                            now.jobs - start.jobs, now.self - start.self,
+                            now.children - start.children};
+}
 
 extern char **environ;
 
@@ -33,11 +124,13 @@ static void *spawn_loop(void *arg)
 }
 
 /* The machine's rate of `true` processes started and reaped per second by SPAWNER_THREADS
- * threads, total processes. Returns the rate, or 0 on a failure (printed). */
-static double machine_spawn_rate(unsigned long total)
+ * threads, total processes; *cpu gets the CPU seconds they and the threads spent. Returns
+ * the rate, or 0 on a failure (printed). */
+static double machine_spawn_rate(unsigned long total, double *cpu)
 {
     pthread_t threads[SPAWNER_THREADS];
     unsigned long each = total / SPAWNER_THREADS;
+    struct cpu_use used, start = cpu_now();
     double started = bench_seconds_now(), finished;
     int failed = 0, created = 0;
     void *result;
@@ -50,6 +143,8 @@ static double machine_spawn_rate(unsigned long total)
         failed |= result != NULL;
     }
     finished = bench_seconds_now();
+    used = cpu_since(start);
+    *cpu = used.self + used.children;
     if (failed || created < SPAWNER_THREADS) {
         fprintf(stderr, "bench_e2e: posix_spawn of `true` failed\n");
         return 0;
@@ -58,8 +153,10 @@ static double machine_spawn_rate(unsigned long total)
 }
 
 /* Submit `jobs` `true` jobs — one call each, or as one array — and wait for all; returns
- * jobs/s from the first submit to the last result, or 0 on a failure (printed). */
-static double grid_rate(const char *endpoint, unsigned long jobs, bool as_array)
+ * jobs/s from the first submit to the last result, or 0 on a failure (printed). *cpu gets
+ * the CPU spent meanwhile. */
+static double grid_rate(struct cpu_use *cpu, const char *endpoint, unsigned long jobs,
+                        bool as_array)
 {
     const char *command[] = {"true"};
     cohort_client_t *client = NULL;
@@ -77,6 +174,7 @@ static double grid_rate(const char *endpoint, unsigned long jobs, bool as_array)
         goto done;
     if (as_array && cohort_job_spec_set_array(spec, 0, (uint32_t)(jobs - 1), &err) < 0)
         goto done;
+    *cpu = cpu_now();
     started = bench_seconds_now();
     if (as_array) {
         uint64_t first = 0;
@@ -93,6 +191,7 @@ static double grid_rate(const char *endpoint, unsigned long jobs, bool as_array)
     if (cohort_wait(&ended, client, ids, jobs, -1, &err) < 0)
         goto done;
     finished = bench_seconds_now();
+    *cpu = cpu_since(*cpu);
     for (size_t i = 0; i < cohort_job_list_count(ended); i++)
         completed += cohort_job_state(cohort_job_list_item(ended, i)) == COHORT_JOB_COMPLETED;
     if (completed == jobs)
@@ -109,10 +208,31 @@ done:
     return rate;
 }
 
+/* Print the CPU a grid run spent per job, and what it says of the ratio: the cores over the
+ * grid's CPU per job is the rate it would reach with every core busy, which against the
+ * machine's rate bounds the ratio; the share of the cores it kept busy makes up the rest
+ * (ratio = bound x busy). Needs the daemons' pids. */
+static void print_cpu(const char *submit, unsigned long jobs, double grid,
+                      const struct cpu_use *cpu, double machine)
+{
+    double cores = (double)sysconf(_SC_NPROCESSORS_ONLN);
+    double per_job = (cpu->scheduler + cpu->workers + cpu->jobs + cpu->self) / jobs;
+
+    if (!scheduler_pid || !n_worker_pids)
+        return;
+    printf("e2e_cpu submit=%s scheduler_ms_per_job=%.3f workers_ms_per_job=%.3f "
+           "jobs_ms_per_job=%.3f client_ms_per_job=%.3f\n",
+           submit, cpu->scheduler * 1e3 / jobs, cpu->workers * 1e3 / jobs, cpu->jobs * 1e3 / jobs,
+           cpu->self * 1e3 / jobs);
+    printf("e2e_bound submit=%s ratio_with_every_core_busy=%.3f cores_busy=%.2f\n", submit,
+           cores / (per_job * machine), per_job * grid / cores);
+}
+
 int main(int argc, char **argv)
 {
     unsigned long jobs;
-    double single, array, before, after, machine;
+    double single, array, before, after, machine, cpu_before, cpu_after;
+    struct cpu_use single_cpu, array_cpu;
 
     if (argc < 2 || argc > 3) {
         fprintf(stderr, "usage: bench_e2e ENDPOINT [JOBS]   (JOBS defaults to 10000)\n");
@@ -120,24 +240,29 @@ int main(int argc, char **argv)
     }
     if (!(jobs = bench_count_arg(argc, argv, 2, 10000, BENCH_MAX_JOBS, "bench_e2e")))
         return 2;
+    daemons_from_env();
     /* the machine's rate drifts on a shared host: measured before and after the grid, and
      * the grid compared with their mean */
-    if (!(before = machine_spawn_rate(jobs)))
+    if (!(before = machine_spawn_rate(jobs, &cpu_before)))
         return 1;
-    if (!(single = grid_rate(argv[1], jobs, false)))
+    if (!(single = grid_rate(&single_cpu, argv[1], jobs, false)))
         return 1;
     printf("e2e_grid submit=one_per_call jobs=%lu jobs_per_s=%.0f\n", jobs, single);
     fflush(stdout);
-    if (!(array = grid_rate(argv[1], jobs, true)))
+    if (!(array = grid_rate(&array_cpu, argv[1], jobs, true)))
         return 1;
     printf("e2e_grid submit=array jobs=%lu jobs_per_s=%.0f\n", jobs, array);
     fflush(stdout);
-    if (!(after = machine_spawn_rate(jobs)))
+    if (!(after = machine_spawn_rate(jobs, &cpu_after)))
         return 1;
     machine = (before + after) / 2;
-    printf("e2e_machine spawners=%d processes=%lu spawns_per_s=%.0f before=%.0f after=%.0f\n",
-           SPAWNER_THREADS, jobs, machine, before, after);
+    printf("e2e_machine spawners=%d processes=%lu spawns_per_s=%.0f before=%.0f after=%.0f "
+           "cpu_ms_per_spawn=%.3f\n",
+           SPAWNER_THREADS, jobs, machine, before, after,
+           (cpu_before + cpu_after) * 1e3 / (2.0 * jobs));
     printf("e2e_ratio submit=one_per_call grid_over_machine=%.3f\n", single / machine);
     printf("e2e_ratio submit=array grid_over_machine=%.3f\n", array / machine);
+    print_cpu("one_per_call", jobs, single, &single_cpu, machine);
+    print_cpu("array", jobs, array, &array_cpu, machine);
     return 0;
 }

@@ -79,24 +79,12 @@ bench_submit() {
     # the million-job bulk submit is measured by bench_deep
 }
 
-# CPU centiseconds (user+system, all threads) the daemons NAMES... have used, summed.
-daemons_cpu_centis() {
-    local name total=0
-    for name in "$@"; do
-        total=$((total + $(cpu_centis "$(daemon_pid "$name")")))
-    done
-    echo "$total"
-}
-
-# Milliseconds per job, with three decimals, of CENTIS centiseconds spread over JOBS jobs.
-ms_per_job() { awk -v c="$1" -v j="$2" 'BEGIN { printf "%.3f", c * 10 / j }'; }
-
 # Two real workers, on a fresh grid for each value of E2E_WORKER_CPUS; the figures of
-# each grid are prefixed by the cpus its workers offer. Then the CPU the scheduler and the
-# two workers (with their ZeroMQ threads) spent per job over both of its runs: steadier
-# from run to run than the rates.
+# each grid are prefixed by the cpus its workers offer. bench_e2e is told the daemons' pids,
+# to print the CPU each part of the grid spent per job (steadier from run to run than the
+# rates) and what that bounds.
 bench_e2e() {
-    local cpus sched_before workers_before
+    local cpus
     local -a offer
     for cpus in $E2E_WORKER_CPUS; do
         offer=()
@@ -105,14 +93,10 @@ bench_e2e() {
         start_worker w1 "${offer[@]}"
         start_worker w2 "${offer[@]}"
         wait_workers_up 2
-        sched_before=$(daemons_cpu_centis scheduler)
-        workers_before=$(daemons_cpu_centis w1 w2)
-        "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS" |
+        BENCH_SCHEDULER_PID=$(daemon_pid scheduler) \
+            BENCH_WORKER_PIDS="$(daemon_pid w1) $(daemon_pid w2)" \
+            "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS" |
             sed "s/^\(e2e_[a-z]*\) /\1 worker_cpus=$cpus /"
-        printf 'e2e_cpu worker_cpus=%s jobs=%d scheduler_ms_per_job=%s workers_ms_per_job=%s\n' \
-            "$cpus" $((2 * E2E_JOBS)) \
-            "$(ms_per_job $(($(daemons_cpu_centis scheduler) - sched_before)) $((2 * E2E_JOBS)))" \
-            "$(ms_per_job $(($(daemons_cpu_centis w1 w2) - workers_before)) $((2 * E2E_JOBS)))"
     done
 }
 
