@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# 96-benchmarks.sh — every benchmark runs at small sizes and prints each of its figures.
+# 96-benchmarks.sh — every benchmark, alone and alternated between builds, prints each figure.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # Sizes small enough for a few seconds; the figures are checked for presence and shape only
@@ -49,3 +49,13 @@ while read -r line; do
     [[ "$line" =~ jobs_ms_per_job=0\.000 ]] && fail "no job CPU counted: $line"
 done < <(grep '^e2e_cpu ' <<<"$figures")
 step "all figures printed"
+
+step "alternate.sh: two builds (the same one twice), two rounds"
+assert_exit 0 timeout 120 bash "$COHORT_SRC/tests/bench/alternate.sh" "$COHORT_BIN" \
+    "$COHORT_BIN" 2 submit
+for round in 1 2; do
+    assert_eq 2 "$(grep -c "^round=$round build=$COHORT_BIN submit_single submits=200 " \
+        <<<"$RUN_OUT" || true)" "round $round's one-per-call submit lines"
+done
+assert_eq 0 "$(grep -vc '^round=[12] build=' <<<"$RUN_OUT" || true)" "unprefixed lines"
+assert_exit 2 bash "$COHORT_SRC/tests/bench/alternate.sh" "$COHORT_BIN" "$TEST_DIR/none" 1 submit
