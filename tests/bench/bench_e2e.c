@@ -16,7 +16,7 @@
 
 #define BENCH_MAX_JOBS 10000000ul
 #define SPAWNER_THREADS 2 /* one per core of the benchmark machine */
-#define MAX_DAEMONS 8
+#define MAX_WORKER_PIDS 8
 
 /* CPU seconds, split by who spent them, over one measured stretch. */
 struct cpu_use {
@@ -30,8 +30,9 @@ struct cpu_use {
 /* The daemons whose CPU is counted: BENCH_SCHEDULER_PID and BENCH_WORKER_PIDS (spaces
  * between), set by run_benchmarks.sh; none when unset. */
 static long scheduler_pid;
-static long worker_pids[MAX_DAEMONS];
+static long worker_pids[MAX_WORKER_PIDS];
 static int n_worker_pids;
+static bool daemon_cpu_lost; /* a daemon's /proc/PID/stat could not be read: no e2e_cpu */
 
 static void daemons_from_env(void)
 {
@@ -39,7 +40,7 @@ static void daemons_from_env(void)
     char *end;
 
     scheduler_pid = sched ? strtol(sched, NULL, 10) : 0;
-    for (const char *at = workers; at && *at && n_worker_pids < MAX_DAEMONS; at = end) {
+    for (const char *at = workers; at && *at && n_worker_pids < MAX_WORKER_PIDS; at = end) {
         long pid = strtol(at, &end, 10);
         if (end == at)
             break;
@@ -85,10 +86,11 @@ static struct cpu_use cpu_now(void)
     struct rusage self, children;
     double unused = 0;
 
-    if (scheduler_pid)
-        proc_cpu(scheduler_pid, &use.scheduler, &unused);
+    if (scheduler_pid && !proc_cpu(scheduler_pid, &use.scheduler, &unused))
+        daemon_cpu_lost = true;
     for (int i = 0; i < n_worker_pids; i++)
-        proc_cpu(worker_pids[i], &use.workers, &use.jobs);
+        if (!proc_cpu(worker_pids[i], &use.workers, &use.jobs))
+            daemon_cpu_lost = true;
     getrusage(RUSAGE_SELF, &self);
     getrusage(RUSAGE_CHILDREN, &children);
     use.self = timeval_seconds(self.ru_utime) + timeval_seconds(self.ru_stime);
@@ -220,6 +222,10 @@ static void print_cpu(const char *submit, unsigned long jobs, double grid,
 
     if (!scheduler_pid || !n_worker_pids)
         return;
+    if (daemon_cpu_lost) {
+        fprintf(stderr, "bench_e2e: a daemon's CPU could not be read; no e2e_cpu figures\n");
+        return;
+    }
     printf("e2e_cpu submit=%s scheduler_ms_per_job=%.3f workers_ms_per_job=%.3f "
            "jobs_ms_per_job=%.3f client_ms_per_job=%.3f\n",
            submit, cpu->scheduler * 1e3 / jobs, cpu->workers * 1e3 / jobs, cpu->jobs * 1e3 / jobs,
