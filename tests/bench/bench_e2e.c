@@ -24,7 +24,6 @@ struct cpu_use {
     double workers;   /* the worker processes, all their threads */
     double jobs;      /* the jobs the workers started and reaped */
     double self;      /* this program, all its threads */
-    double children;  /* processes this program started and reaped */
 };
 
 /* The daemons whose CPU is counted: BENCH_SCHEDULER_PID and BENCH_WORKER_PIDS (spaces
@@ -79,11 +78,20 @@ static double timeval_seconds(struct timeval tv)
     return (double)tv.tv_sec + tv.tv_usec / 1e6;
 }
 
-/* The CPU used so far by the daemons, this program and its reaped children. */
+/* CPU seconds used so far by this program (who = RUSAGE_SELF) or its reaped children
+ * (RUSAGE_CHILDREN). */
+static double rusage_seconds(int who)
+{
+    struct rusage usage;
+
+    getrusage(who, &usage);
+    return timeval_seconds(usage.ru_utime) + timeval_seconds(usage.ru_stime);
+}
+
+/* The CPU used so far by the daemons and this program. */
 static struct cpu_use cpu_now(void)
 {
     struct cpu_use use = {0};
-    struct rusage self, children;
     double unused = 0;
 
     if (scheduler_pid && !proc_cpu(scheduler_pid, &use.scheduler, &unused))
@@ -91,10 +99,7 @@ static struct cpu_use cpu_now(void)
     for (int i = 0; i < n_worker_pids; i++)
         if (!proc_cpu(worker_pids[i], &use.workers, &use.jobs))
             daemon_cpu_lost = true;
-    getrusage(RUSAGE_SELF, &self);
-    getrusage(RUSAGE_CHILDREN, &children);
-    use.self = timeval_seconds(self.ru_utime) + timeval_seconds(self.ru_stime);
-    use.children = timeval_seconds(children.ru_utime) + timeval_seconds(children.ru_stime);
+    use.self = rusage_seconds(RUSAGE_SELF);
     return use;
 }
 
@@ -103,8 +108,7 @@ static struct cpu_use cpu_since(struct cpu_use start)
     struct cpu_use now = cpu_now();
 
     return (struct cpu_use){now.scheduler - start.scheduler, now.workers - start.workers,
-                            now.jobs - start.jobs, now.self - start.self,
-                            now.children - start.children};
+                            now.jobs - start.jobs, now.self - start.self};
 }
 
 extern char **environ;
@@ -132,7 +136,7 @@ static double machine_spawn_rate(unsigned long total, double *cpu)
 {
     pthread_t threads[SPAWNER_THREADS];
     unsigned long each = total / SPAWNER_THREADS;
-    struct cpu_use used, start = cpu_now();
+    double cpu_start = rusage_seconds(RUSAGE_SELF) + rusage_seconds(RUSAGE_CHILDREN);
     double started = bench_seconds_now(), finished;
     int failed = 0, created = 0;
     void *result;
@@ -145,8 +149,7 @@ static double machine_spawn_rate(unsigned long total, double *cpu)
         failed |= result != NULL;
     }
     finished = bench_seconds_now();
-    used = cpu_since(start);
-    *cpu = used.self + used.children;
+    *cpu = rusage_seconds(RUSAGE_SELF) + rusage_seconds(RUSAGE_CHILDREN) - cpu_start;
     if (failed || created < SPAWNER_THREADS) {
         fprintf(stderr, "bench_e2e: posix_spawn of `true` failed\n");
         return 0;
