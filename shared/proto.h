@@ -17,35 +17,36 @@
  * Fields are positional, in the order of the struct that describes the message below.
  * A decoder rejects a message with fewer fields than it needs and ignores extra trailing
  * fields (so a newer peer may append fields). A field appended later is optional: when an
- * older peer leaves it out it decodes as 0, false or "" (documented at the field). Strings are msgpack str, byte blobs are
- * msgpack bin, lists are msgpack arrays, structs nested in lists are msgpack arrays of
- * their fields, string maps (labels) are msgpack maps. Times are int64 milliseconds since
- * the Unix epoch (0 = not yet). Sizes are uint64 bytes.
+ * older peer leaves it out it decodes as 0, false or "" (documented at the field). Strings are
+ * msgpack str, byte blobs are msgpack bin, lists are msgpack arrays, structs nested in lists are
+ * msgpack arrays of their fields, string maps (labels) are msgpack maps. Times are int64
+ * milliseconds since the Unix epoch (0 = not yet). Sizes are uint64 bytes.
  *
  * Direction:    client -> scheduler: SUBMIT .. RESUME, answered by one REPLY
  *               worker -> scheduler: REGISTER, HEARTBEAT, JOB_STARTED, JOB_RESULT, GOODBYE,
  *                                    LEAVING
- *               scheduler -> worker: WELCOME, HEARTBEAT, RUN, KILL, RESULT_ACK, REREGISTER
+ *               scheduler -> worker: WELCOME, HEARTBEAT, RUN, KILL, RESULT_ACK, REREGISTER,
+ *                                    TAKE_BACK
  */
 
 #define PROTO_VERSION 1
 
 /* Caps enforced by the decoder (and by encoders of user input) */
-#define PROTO_MAX_MSG (32u << 20)        /* one frame; also ZMQ_MAXMSGSIZE */
-#define PROTO_MAX_STR (64u << 10)        /* one string field */
-#define PROTO_MAX_ARGS 4096u             /* argv entries of a job */
+#define PROTO_MAX_MSG (32u << 20) /* one frame; also ZMQ_MAXMSGSIZE */
+#define PROTO_MAX_STR (64u << 10) /* one string field */
+#define PROTO_MAX_ARGS 4096u      /* argv entries of a job */
 /* bytes of a job's argv strings together (their NULs not counted) */
 #define PROTO_MAX_COMMAND_BYTES (256u << 10)
-#define PROTO_MAX_ENV 1024u              /* env entries of a job */
-#define PROTO_MAX_LABELS 64u             /* labels of a worker */
-#define PROTO_MAX_STDIN (4u << 20)       /* stdin bytes of a job */
-#define PROTO_MAX_OUTPUT (8u << 20)      /* bytes of one captured stream in one message */
-#define PROTO_MAX_SPECS 10000u           /* job specs in one SUBMIT */
-#define PROTO_MAX_ARRAY 10000000u        /* jobs in one array spec */
-#define PROTO_MAX_IDS 100000u            /* job ids in one CANCEL or WAIT */
-#define PROTO_MAX_ROWS 100000u           /* rows in one list reply */
-#define PROTO_MAX_RUNNING 4096u          /* (job, attempt) pairs in one REGISTER */
-#define PROTO_MAX_IDEM_KEY 64u           /* bytes of a SUBMIT's idempotency key */
+#define PROTO_MAX_ENV 1024u         /* env entries of a job */
+#define PROTO_MAX_LABELS 64u        /* labels of a worker */
+#define PROTO_MAX_STDIN (4u << 20)  /* stdin bytes of a job */
+#define PROTO_MAX_OUTPUT (8u << 20) /* bytes of one captured stream in one message */
+#define PROTO_MAX_SPECS 10000u      /* job specs in one SUBMIT */
+#define PROTO_MAX_ARRAY 10000000u   /* jobs in one array spec */
+#define PROTO_MAX_IDS 100000u       /* job ids in one CANCEL or WAIT */
+#define PROTO_MAX_ROWS 100000u      /* rows in one list reply */
+#define PROTO_MAX_RUNNING 4096u     /* (job, attempt) pairs in one REGISTER */
+#define PROTO_MAX_IDEM_KEY 64u      /* bytes of a SUBMIT's idempotency key */
 
 enum msg_type {
     /* client -> scheduler */
@@ -74,6 +75,7 @@ enum msg_type {
     MSG_KILL = 42,
     MSG_RESULT_ACK = 43,
     MSG_REREGISTER = 44,
+    MSG_TAKE_BACK = 45, /* give back a job the worker holds but has not started */
 };
 
 /* What a user asks to run. In a SUBMIT one spec may stand for an array of jobs. */
@@ -110,33 +112,34 @@ struct job_attempt {
 struct attempt_info {
     uint32_t attempt;
     const char *worker;
-    uint8_t state; /* cohort_job_state_t this attempt ended in; RUNNING while it runs; PENDING
-                      when its worker was lost */
+    uint8_t state;     /* cohort_job_state_t this attempt ended in; RUNNING while it runs; PENDING
+                          when its worker was lost */
     int32_t exit_code; /* -1 when none */
     int32_t signal;    /* 0 when none */
     const char *reason;
     int64_t started_at, finished_at;
     uint64_t cpu_time_ms; /* user + system CPU time of the whole process group */
 };
-/* wire: [attempt, worker, state, exit_code, signal, reason, started_at, finished_at, cpu_time_ms] */
+/* wire: [attempt, worker, state, exit_code, signal, reason, started_at, finished_at, cpu_time_ms]
+ */
 
 /* Everything known about a job, as the scheduler reports it. */
 struct job_info {
     uint64_t id;
     const char *name;
     const char *user;
-    uint8_t state;     /* cohort_job_state_t */
-    int32_t exit_code; /* -1 when none */
-    int32_t signal;    /* 0 when none */
+    uint8_t state;      /* cohort_job_state_t */
+    int32_t exit_code;  /* -1 when none */
+    int32_t signal;     /* 0 when none */
     const char *reason; /* why pending, or why it ended; "" when nothing to say */
     uint32_t cpus;
     uint64_t mem;
     int32_t priority;
     uint32_t time_limit;
     uint32_t retries;
-    const char *worker;   /* "" when none */
-    uint32_t attempts;    /* runs started so far */
-    int64_t array_index;  /* -1 when not part of an array */
+    const char *worker;  /* "" when none */
+    uint32_t attempts;   /* runs started so far */
+    int64_t array_index; /* -1 when not part of an array */
     int64_t submitted_at, started_at, finished_at;
     uint64_t cpu_time_ms;
     const char *cwd;
@@ -188,14 +191,14 @@ struct msg_submit {
                              submission: one whose key the scheduler already stored is
                              answered with the stored ids and stores nothing. Optional on
                              the wire (older clients send no key: decoded as "") */
-}; /* wire: [req_id, [spec...], idem_key] */
+};                        /* wire: [req_id, [spec...], idem_key] */
 
 struct msg_jobs {
     uint64_t req_id;
     uint32_t state_mask; /* bit (1 << state) per wanted state; 0 = pending and running */
     uint32_t limit;      /* 0 = PROTO_MAX_ROWS */
     uint64_t after_id;   /* only jobs with a larger id (for paging) */
-}; /* wire: [req_id, state_mask, limit, after_id] */
+};                       /* wire: [req_id, state_mask, limit, after_id] */
 
 struct msg_job_ref { /* SHOW */
     uint64_t req_id;
@@ -206,14 +209,14 @@ struct msg_logs {
     uint64_t req_id;
     uint64_t job_id;
     uint8_t stream; /* cohort_stream_t */
-}; /* wire: [req_id, job_id, stream] */
+};                  /* wire: [req_id, job_id, stream] */
 
 struct msg_job_ids { /* CANCEL and WAIT */
     uint64_t req_id;
     uint32_t n_ids;
     uint64_t *ids;
     uint32_t timeout_ms; /* WAIT only: answer with COHORT_ETIMEDOUT after this; 0 = now */
-}; /* wire: [req_id, [id...], timeout_ms] */
+};                       /* wire: [req_id, [id...], timeout_ms] */
 
 struct msg_simple { /* WORKERS and STATUS */
     uint64_t req_id;
@@ -228,8 +231,8 @@ struct msg_worker_ref { /* DRAIN and RESUME */
  * is filled; when status < 0 only `error` is meaningful. */
 struct msg_reply {
     uint64_t req_id;
-    uint8_t request; /* enum msg_type of the request */
-    int32_t status;  /* 0 or a COHORT_E* code */
+    uint8_t request;   /* enum msg_type of the request */
+    int32_t status;    /* 0 or a COHORT_E* code */
     const char *error; /* one sentence saying why, "" on success */
     union {
         struct { /* SUBMIT: ids of spec i are first_ids[i] .. first_ids[i] + counts[i] - 1 */
@@ -237,8 +240,8 @@ struct msg_reply {
             uint64_t *first_ids;
             uint32_t *counts;
         } submit; /* wire body: [[first_id, count]...] */
-        struct { /* JOBS (no attempt lists), SHOW (one job, with attempt list), WAIT (the
-                    jobs, each ended) */
+        struct {  /* JOBS (no attempt lists), SHOW (one job, with attempt list), WAIT (the
+                     jobs, each ended) */
             uint32_t n;
             struct job_info *jobs;
         } jobs; /* wire body: [job...] */
@@ -246,15 +249,15 @@ struct msg_reply {
             const uint8_t *data;
             uint32_t len;
             bool truncated; /* the job wrote more than the cap; this is the start */
-        } logs; /* wire body: [data(bin), truncated] */
-        struct { /* CANCEL: one status per requested id, in request order */
+        } logs;             /* wire body: [data(bin), truncated] */
+        struct {            /* CANCEL: one status per requested id, in request order */
             uint32_t n;
             int32_t *codes; /* 0, COHORT_ENOENT, or COHORT_ESTATE (already ended) */
-        } cancel; /* wire body: [code...] */
+        } cancel;           /* wire body: [code...] */
         struct {
             uint32_t n;
             struct worker_info *workers;
-        } workers; /* wire body: [worker...] */
+        } workers;                 /* wire body: [worker...] */
         struct status_info status; /* wire body: status */
         /* DRAIN, RESUME: no body (wire: nil) */
     } u;
@@ -269,26 +272,32 @@ struct msg_register {
     uint64_t mem;
     uint32_t n_labels;
     struct label *labels;
-    uint32_t n_running; /* attempts the worker still runs or holds results for */
+    uint32_t n_running; /* attempts the worker still runs, holds results for, or has staged */
     struct job_attempt *running;
     const char *version;
-}; /* wire: [name, instance_id, cpus, mem, {labels}, [[job, attempt]...], version] */
+    uint32_t n_staged; /* those of running not started yet, waiting for cpus, in the order the
+                          worker starts them (optional on the wire: none when missing) */
+    struct job_attempt *staged;
+}; /* wire: [name, instance_id, cpus, mem, {labels}, [[job, attempt]...], version,
+            [[job, attempt]...]] */
 
 struct msg_welcome {
     uint32_t heartbeat_ms; /* how often the worker must beat */
     uint32_t lease_ms;     /* silence after which the scheduler gives its jobs away */
-}; /* wire: [heartbeat_ms, lease_ms] */
+};                         /* wire: [heartbeat_ms, lease_ms] */
 
 struct msg_heartbeat {
     uint32_t n_running; /* worker -> scheduler: jobs running; scheduler -> worker: 0 */
-}; /* wire: [n_running] */
+};                      /* wire: [n_running] */
 
 struct msg_run {
     uint64_t job_id;
     uint32_t attempt;
-    int64_t array_index; /* -1 when not in an array */
+    int64_t array_index;  /* -1 when not in an array */
     struct job_spec spec; /* is_array false; the worker sees one job */
-}; /* wire: [job_id, attempt, array_index, spec] */
+    bool staged; /* the scheduler counts the worker's cpus as taken: start it after the jobs
+                    staged before it, once it fits (optional on the wire: false) */
+};               /* wire: [job_id, attempt, array_index, spec, staged] */
 
 struct msg_job_started {
     uint64_t job_id;
@@ -299,9 +308,9 @@ struct msg_job_started {
 struct msg_job_result {
     uint64_t job_id;
     uint32_t attempt;
-    uint8_t state;     /* COMPLETED, FAILED, CANCELLED (killed on request) or TIMEOUT */
-    int32_t exit_code; /* -1 when killed by a signal or never started */
-    int32_t signal;    /* 0 when it exited */
+    uint8_t state;      /* COMPLETED, FAILED, CANCELLED (killed on request) or TIMEOUT */
+    int32_t exit_code;  /* -1 when killed by a signal or never started */
+    int32_t signal;     /* 0 when it exited */
     const char *reason; /* "" or why it failed (e.g. "cannot execute 'x': No such file") */
     int64_t started_at, finished_at;
     uint64_t cpu_time_ms;
@@ -311,20 +320,23 @@ struct msg_job_result {
     const uint8_t *err;
     uint32_t err_len;
     bool err_truncated;
-    bool fenced; /* the worker killed it itself after hearing nothing from the scheduler;
-                  * the job was not at fault (optional on the wire: false when missing) */
+    bool fenced;   /* the worker killed it itself after hearing nothing from the scheduler;
+                    * the job was not at fault (optional on the wire: false when missing) */
+    bool returned; /* the attempt never started: the worker gave it back (TAKE_BACK, or a stop)
+                    * and the job may run elsewhere at no cost (optional: false) */
 }; /* wire: [job_id, attempt, state, exit_code, signal, reason, started_at, finished_at,
-            cpu_time_ms, out(bin), out_truncated, err(bin), err_truncated, fenced] */
+            cpu_time_ms, out(bin), out_truncated, err(bin), err_truncated, fenced, returned] */
 
 struct msg_leaving {
     uint32_t grace_ms; /* how long the worker lets its running jobs finish; 0 = kills them */
-}; /* wire: [grace_ms] */
+};                     /* wire: [grace_ms] */
 
-struct msg_kill { /* also used for RESULT_ACK */
+struct msg_kill { /* also used for RESULT_ACK and TAKE_BACK */
     uint64_t job_id;
     uint32_t attempt;
-    uint8_t state; /* KILL: CANCELLED for a user's cancel, FAILED for a stale attempt */
-}; /* wire: [job_id, attempt, state] */
+    uint8_t state; /* KILL: CANCELLED for a user's cancel, FAILED for a stale attempt;
+                      TAKE_BACK: PENDING */
+};                 /* wire: [job_id, attempt, state] */
 
 /* A decoded message. Owns one allocation holding the struct and copies of all its strings
  * (NUL-terminated) and arrays; nothing points into the frame it came from. */
@@ -350,6 +362,7 @@ struct msg {
         struct msg_run run;
         struct msg_kill kill;
         struct msg_kill result_ack;
+        struct msg_kill take_back;
         struct msg_leaving leaving;
         /* GOODBYE, REREGISTER: no fields (wire: just [version, type]) */
     } u;

@@ -26,6 +26,7 @@ static const char *const msg_type_names[] = {
     [MSG_KILL] = "kill",
     [MSG_RESULT_ACK] = "result_ack",
     [MSG_REREGISTER] = "reregister",
+    [MSG_TAKE_BACK] = "take_back",
 };
 
 /* In cohort_job_state_t order; these are also the names users type and see. */

@@ -309,8 +309,11 @@ static const struct field register_fields[] = {
     MAP_FIELD(struct msg_register, labels, n_labels, PROTO_MAX_LABELS, &label_shape),
     LIST_FIELD(struct msg_register, running, n_running, 0, PROTO_MAX_RUNNING, &job_attempt_shape),
     STR_FIELD(struct msg_register, version),
+    LIST_FIELD(struct msg_register, staged, n_staged, 0, PROTO_MAX_RUNNING,
+               &job_attempt_shape), /* added later: optional */
 };
-static const struct shape register_shape = SHAPE(struct msg_register, register_fields);
+static const struct shape register_shape =
+    SHAPE(struct msg_register, register_fields, .n_optional = 1);
 
 static const struct field welcome_fields[] = {
     UINT_FIELD(struct msg_welcome, heartbeat_ms, 1, UINT32_MAX),
@@ -334,9 +337,11 @@ static const struct field run_fields[] = {
     ATTEMPT(struct msg_run, attempt),
     INT_FIELD(struct msg_run, array_index, -1, UINT32_MAX),
     STRUCT_FIELD(struct msg_run, spec, &job_spec_shape),
+    BOOL_FIELD(struct msg_run, staged), /* added later: optional */
 };
-static const struct shape run_shape = SHAPE(struct msg_run, run_fields, .valid = run_valid,
-                                            .invalid_why = "a RUN must hold one job, not an array");
+static const struct shape run_shape =
+    SHAPE(struct msg_run, run_fields, .valid = run_valid,
+          .invalid_why = "a RUN must hold one job, not an array", .n_optional = 1);
 
 static const struct field job_started_fields[] = {
     U64(struct msg_job_started, job_id),
@@ -359,10 +364,11 @@ static const struct field job_result_fields[] = {
     BOOL_FIELD(struct msg_job_result, out_truncated),
     BIN_FIELD(struct msg_job_result, err, err_len, PROTO_MAX_OUTPUT),
     BOOL_FIELD(struct msg_job_result, err_truncated),
-    BOOL_FIELD(struct msg_job_result, fenced), /* added later: optional */
+    BOOL_FIELD(struct msg_job_result, fenced),   /* added later: optional */
+    BOOL_FIELD(struct msg_job_result, returned), /* added later: optional */
 };
 static const struct shape job_result_shape =
-    SHAPE(struct msg_job_result, job_result_fields, .n_optional = 1);
+    SHAPE(struct msg_job_result, job_result_fields, .n_optional = 2);
 
 static const struct field kill_fields[] = {
     U64(struct msg_kill, job_id),
@@ -402,6 +408,7 @@ static const struct shape *const shapes_by_type[] = {
     [MSG_KILL] = &kill_shape,
     [MSG_RESULT_ACK] = &kill_shape,
     [MSG_REREGISTER] = &empty_shape,
+    [MSG_TAKE_BACK] = &kill_shape,
 };
 
 const struct shape *msg_shape(int type)

@@ -463,7 +463,9 @@ static void emit_valid_messages(struct corpus *c)
                                     .labels = sample_labels,
                                     .n_running = 2,
                                     .running = sample_running,
-                                    .version = "0.1.0"};
+                                    .version = "0.1.0",
+                                    .n_staged = 1,
+                                    .staged = sample_running + 1};
     emit_message(c, "register", &m);
     m = (struct msg){.type = MSG_HEARTBEAT, .u.heartbeat = {.n_running = 3}};
     emit_message(c, "heartbeat", &m);
@@ -494,6 +496,8 @@ static void emit_valid_messages(struct corpus *c)
     m.u.run = (struct msg_run){.job_id = 42, .attempt = 1, .array_index = 5, .spec = spec_full()};
     m.u.run.spec.is_array = false;
     emit_message(c, "run", &m);
+    m.u.run.staged = true;
+    emit_message(c, "run-staged", &m);
     m = (struct msg){.type = MSG_KILL};
     m.u.kill = (struct msg_kill){.job_id = 42, .attempt = 1, .state = COHORT_JOB_CANCELLED};
     emit_message(c, "kill", &m);
@@ -502,6 +506,9 @@ static void emit_valid_messages(struct corpus *c)
     emit_message(c, "result-ack", &m);
     m = (struct msg){.type = MSG_REREGISTER};
     emit_message(c, "reregister", &m);
+    m = (struct msg){.type = MSG_TAKE_BACK};
+    m.u.take_back = (struct msg_kill){.job_id = 42, .attempt = 2, .state = COHORT_JOB_PENDING};
+    emit_message(c, "take_back", &m);
 }
 
 /* ---- a valid frame of any type, built from its shape ---- */

@@ -163,6 +163,7 @@ enum sample_kind {
     S_KILL,
     S_RESULT_ACK,
     S_REREGISTER,
+    S_TAKE_BACK,
     S_COUNT
 };
 
@@ -299,7 +300,9 @@ static struct msg sample(enum sample_kind kind)
                                         sample_labels,
                                         2,
                                         sample_running,
-                                        COHORT_VERSION_STRING};
+                                        COHORT_VERSION_STRING,
+                                        1,
+                                        sample_running + 1};
         break;
     case S_HEARTBEAT:
         m.type = MSG_HEARTBEAT;
@@ -326,6 +329,7 @@ static struct msg sample(enum sample_kind kind)
                                              NULL,
                                              0,
                                              false,
+                                             true,
                                              true};
         break;
     case S_GOODBYE:
@@ -342,6 +346,7 @@ static struct msg sample(enum sample_kind kind)
         m.u.run.array_index = 5;
         m.u.run.spec = sample_spec();
         m.u.run.spec.is_array = false;
+        m.u.run.staged = true;
         break;
     case S_KILL:
         m.type = MSG_KILL;
@@ -353,6 +358,10 @@ static struct msg sample(enum sample_kind kind)
         break;
     case S_REREGISTER:
         m.type = MSG_REREGISTER;
+        break;
+    case S_TAKE_BACK:
+        m.type = MSG_TAKE_BACK;
+        m.u.take_back = (struct msg_kill){42, 4, COHORT_JOB_PENDING};
         break;
     case S_COUNT:
         break;
@@ -563,6 +572,9 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         assert_memory_equal(a->u.reg.running, b->u.reg.running,
                             a->u.reg.n_running * sizeof(struct job_attempt));
         assert_str_same(a->u.reg.version, b->u.reg.version);
+        assert_int_equal(a->u.reg.n_staged, b->u.reg.n_staged);
+        assert_memory_equal(a->u.reg.staged, b->u.reg.staged,
+                            a->u.reg.n_staged * sizeof(struct job_attempt));
         break;
     case MSG_HEARTBEAT:
         assert_int_equal(a->u.heartbeat.n_running, b->u.heartbeat.n_running);
@@ -587,6 +599,7 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
                           b->u.result.err_len);
         assert_int_equal(a->u.result.err_truncated, b->u.result.err_truncated);
         assert_int_equal(a->u.result.fenced, b->u.result.fenced);
+        assert_int_equal(a->u.result.returned, b->u.result.returned);
         break;
     case MSG_WELCOME:
         assert_memory_equal(&a->u.welcome, &b->u.welcome, sizeof(a->u.welcome));
@@ -595,10 +608,12 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->u.run.job_id, b->u.run.job_id);
         assert_int_equal(a->u.run.attempt, b->u.run.attempt);
         assert_int_equal(a->u.run.array_index, b->u.run.array_index);
+        assert_int_equal(a->u.run.staged, b->u.run.staged);
         assert_spec_same(&a->u.run.spec, &b->u.run.spec);
         break;
     case MSG_KILL:
     case MSG_RESULT_ACK:
+    case MSG_TAKE_BACK:
         assert_int_equal(a->u.kill.job_id, b->u.kill.job_id);
         assert_int_equal(a->u.kill.attempt, b->u.kill.attempt);
         assert_int_equal(a->u.kill.state, b->u.kill.state);
