@@ -85,6 +85,7 @@ static void send_register(struct agent *a, int64_t now)
     }
     n = runner_list(a->runner, running, PROTO_MAX_RUNNING);
     n += held_list(&a->held, running + n, PROTO_MAX_RUNNING - n);
+    uint32_t n_staged = staged_list(&a->staged, running + n, PROTO_MAX_RUNNING - n);
     struct msg m = {.type = MSG_REGISTER};
     m.u.reg = (struct msg_register){
         .name = a->cfg.name,
@@ -93,9 +94,11 @@ static void send_register(struct agent *a, int64_t now)
         .mem = a->cfg.mem,
         .n_labels = a->cfg.n_labels,
         .labels = a->cfg.labels,
-        .n_running = n,
+        .n_running = n + n_staged,
         .running = running,
         .version = COHORT_VERSION,
+        .n_staged = n_staged,
+        .staged = running + n,
     };
     if (agent_send_msg(a, &m) == 0)
         a->register_sent_at = now;
@@ -231,7 +234,8 @@ static void link_close(struct agent *a)
  * given them to other workers (see fence.h), so that two attempts of a job never overlap.
  * Jobs that ended meanwhile are reaped first, so that their real end is reported; the
  * fenced ones are reported FAILED and marked fenced: the scheduler ignores them when it
- * gave the job away, and runs the job again when it did not. Once per silence. */
+ * gave the job away, and runs the job again when it did not. Staged jobs are given back
+ * the same way, unstarted. Once per silence. */
 static void fence_if_due(struct agent *a, int64_t now)
 {
     int64_t silent_ms = now - a->last_heard;
@@ -240,15 +244,21 @@ static void fence_if_due(struct agent *a, int64_t now)
     if (a->fenced ||
         !fence_due(a->ever_welcomed, silent_ms, a->lease_ms, a->heartbeat_ms, RUNNER_KILL_GRACE_MS))
         return;
-    a->fenced = a->silence_reported = true; /* the line below says it all */
+    a->fenced = a->silence_reported = true; /* the line below says it all; no staged start */
     runner_reap(a->runner);
+    snprintf(reason, sizeof reason, "killed: no word from the scheduler for %" PRId64 " s",
+             (silent_ms + 500) / 1000);
+    if (a->staged.count) {
+        log_warn("no word from the scheduler for %" PRId64 " ms: giving back %" PRIu32
+                 " jobs that had not started",
+                 silent_ms, a->staged.count);
+        agent_give_back_staged(a, reason, true);
+    }
     if (runner_count(a->runner) == 0)
         return;
     log_warn("no word from the scheduler for %" PRId64 " ms (lease %" PRIu32
              " ms): killing %" PRIu32 " running jobs, which it may have given to other workers",
              silent_ms, a->lease_ms, runner_count(a->runner));
-    snprintf(reason, sizeof reason, "killed: no word from the scheduler for %" PRId64 " s",
-             (silent_ms + 500) / 1000);
     runner_fence_all(a->runner, reason);
 }
 
@@ -314,8 +324,17 @@ static void on_tick(uv_timer_t *timer)
 
 /* ---- attempts ---- */
 
-/* Report a RUN that could not even be handed to the runner as FAILED. The result is kept
- * (and resent until acknowledged) when keep is true and memory allows; else sent once. */
+/* Report the end of an attempt the runner never had: kept (and resent until acknowledged)
+ * when keep is true and memory allows; else sent once. */
+static void report_unrun(struct agent *a, const struct attempt_result *res, bool keep)
+{
+    if (keep && held_add(&a->held, res) == 0)
+        agent_flush_results(a, clock_mono_ms());
+    else
+        send_result(a, res);
+}
+
+/* Report a RUN that could not even be handed to the runner as FAILED. */
 static void fail_run(struct agent *a, const struct msg_run *run, const char *reason, bool keep)
 {
     struct attempt_result res = {
@@ -328,114 +347,60 @@ static void fail_run(struct agent *a, const struct msg_run *run, const char *rea
     snprintf(res.reason, sizeof res.reason, "%s", reason);
     res.started_at = res.finished_at = clock_now_ms();
     log_warn("job %" PRIu64 ".%" PRIu32 " failed: %s", run->job_id, run->attempt, reason);
-    if (keep && held_add(&a->held, &res) == 0)
-        agent_flush_results(a, clock_mono_ms());
-    else
-        send_result(a, &res);
+    report_unrun(a, &res, keep);
 }
 
-static void on_job_done(const struct attempt_result *res, void *arg)
+/* End a staged job that never started: state and reason; fenced or else returned (given
+ * back: the job runs again at no cost) for state FAILED. */
+static void end_staged(struct agent *a, const struct msg_run *run, uint8_t state,
+                       const char *reason, bool fenced)
 {
-    struct agent *a = arg;
+    struct attempt_result res = {
+        .job_id = run->job_id,
+        .attempt = run->attempt,
+        .state = state,
+        .exit_code = -1,
+        .finished_at = clock_now_ms(),
+        .fenced = fenced,
+        .returned = state == COHORT_JOB_FAILED && !fenced,
+    };
 
-    if (agent_stop_drops_results(a)) { /* killed by the stop: GOODBYE tells the scheduler */
-        spool_attempt_remove(a->spool, res->job_id, res->attempt);
-        return;
+    snprintf(res.reason, sizeof res.reason, "%s", reason);
+    log_debug("job %" PRIu64 ".%" PRIu32 " ends before it started: %s", run->job_id, run->attempt,
+              reason);
+    report_unrun(a, &res, true);
+}
+
+void agent_give_back_staged(struct agent *a, const char *reason, bool fenced)
+{
+    struct msg *m;
+
+    while ((m = staged_pop(&a->staged))) {
+        end_staged(a, &m->u.run, COHORT_JOB_FAILED, reason, fenced);
+        msg_free(m);
     }
-    /* sent first, then written down: the acknowledgement is read in a later loop turn, so
-     * the file is always there before it, and a worker that dies in between loses what it
-     * would have lost dying just before the write */
-    if (held_add(&a->held, res) < 0) {
-        log_error("out of memory keeping the result of job %" PRIu64 ".%" PRIu32
-                  "; sending it once",
-                  res->job_id, res->attempt);
-        send_result(a, res);
-    } else {
-        agent_flush_results(a, clock_mono_ms());
-    }
-    spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
 }
 
-/* spool_scan callback: a result a previous run of the worker kept. */
-static int on_kept_result(const struct attempt_result *res, void *arg)
+/* Whether a job asking for cpus and mem (0 = no request) fits beside those running now. A
+ * job fits an idle worker whatever it asks, so that none waits forever. */
+static bool fits_now(const struct agent *a, uint32_t cpus, uint64_t mem)
 {
-    struct agent *a = arg;
+    uint32_t cpus_held;
+    uint64_t mem_held;
 
-    if (a->held.count >= PROTO_MAX_RUNNING) {
-        log_warn("leaving the result of job %" PRIu64 ".%" PRIu32
-                 " in the spool for a later start: too many kept results",
-                 res->job_id, res->attempt);
-        return 0;
-    }
-    log_info("kept result of job %" PRIu64 ".%" PRIu32 " will be sent again", res->job_id,
-             res->attempt);
-    return held_add(&a->held, res) == COHORT_ENOMEM ? COHORT_ENOMEM : 0;
+    if (runner_count(a->runner) == 0)
+        return true;
+    runner_held(a->runner, &cpus_held, &mem_held);
+    return cpus_held + (uint64_t)cpus <= a->cfg.cpus && (mem == 0 || mem_held + mem <= a->cfg.mem);
 }
 
-/* ---- the message table ---- */
-
-static void on_welcome(struct agent *a, const struct msg *m)
+/* Hand a RUN to the runner, with its spool directory; a failure is reported as its result. */
+static void start_run(struct agent *a, const struct msg_run *run)
 {
-    const struct msg_welcome *welcome = &m->u.welcome;
-    uint32_t heartbeat_ms = welcome->heartbeat_ms;
-
-    if (heartbeat_ms < HEARTBEAT_MIN_MS)
-        heartbeat_ms = HEARTBEAT_MIN_MS;
-    if (heartbeat_ms > HEARTBEAT_MAX_MS)
-        heartbeat_ms = HEARTBEAT_MAX_MS;
-    a->heartbeat_ms = heartbeat_ms;
-    a->lease_ms = welcome->lease_ms > 2 * heartbeat_ms ? welcome->lease_ms : 2 * heartbeat_ms;
-    if (a->welcomed)
-        return; /* an answer to a repeated REGISTER */
-    log_info("registered with the scheduler at %s as %s (heartbeat %" PRIu32 " ms, lease %" PRIu32
-             " ms; running jobs are killed after %" PRId64 " ms without word)",
-             a->cfg.scheduler, a->cfg.name, a->heartbeat_ms, a->lease_ms,
-             fence_after_ms(a->lease_ms, a->heartbeat_ms, RUNNER_KILL_GRACE_MS));
-    a->welcomed = a->ever_welcomed = true;
-    a->heartbeat_sent_at = clock_mono_ms();
-    held_mark_unsent(&a->held); /* what was sent before may be lost */
-    agent_flush_results(a, a->heartbeat_sent_at);
-    if (a->stop_phase != STOP_NONE)
-        agent_stop_welcomed(a, a->heartbeat_sent_at);
-}
-
-static void on_heartbeat(struct agent *a, const struct msg *m)
-{
-    /* its arrival, noted for every message, is all that matters */
-}
-
-static void on_reregister(struct agent *a, const struct msg *m)
-{
-    if (!a->welcomed)
-        return; /* a REGISTER is already on its way or due */
-    log_info("the scheduler asks this worker to register again");
-    a->welcomed = false;
-    a->register_sent_at = 0; /* the next tick sends it, once for many such requests */
-}
-
-static void on_run(struct agent *a, const struct msg *m)
-{
-    const struct msg_run *run = &m->u.run;
     struct spool_streams streams;
     char reason[256];
     int64_t started_at;
 
-    if (a->stop_phase != STOP_NONE) {
-        log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
-                 run->attempt);
-        return;
-    }
-    if (runner_has(a->runner, run->job_id, run->attempt) ||
-        held_find(&a->held, run->job_id, run->attempt)) {
-        log_debug("ignoring a repeated run of job %" PRIu64 ".%" PRIu32, run->job_id, run->attempt);
-        return;
-    }
-    if (runner_count(a->runner) + a->held.count >= PROTO_MAX_RUNNING) {
-        snprintf(reason, sizeof reason, "worker %s already tracks %u attempts", a->cfg.name,
-                 PROTO_MAX_RUNNING);
-        fail_run(a, run, reason, false);
-        return;
-    }
     if (spool_attempt_create(&streams, a->spool, run->job_id, run->attempt, run->spec.stdin_data,
                              run->spec.stdin_len) < 0) {
         snprintf(reason, sizeof reason, "worker %s cannot write to its spool directory",
@@ -458,41 +423,209 @@ static void on_run(struct agent *a, const struct msg *m)
     }
 }
 
-static void on_kill(struct agent *a, const struct msg *m)
+/* Start staged jobs, first in first out, while the first one fits (the scheduler mirrors
+ * this rule). Not while stopping or fenced: those give staged jobs back. */
+static void start_staged(struct agent *a)
+{
+    const struct msg_run *next;
+
+    while (a->stop_phase == STOP_NONE && !a->fenced && (next = staged_peek(&a->staged)) &&
+           fits_now(a, next->spec.cpus, next->spec.mem)) {
+        struct msg *m = staged_pop(&a->staged);
+        start_run(a, &m->u.run);
+        msg_free(m);
+    }
+}
+
+static void on_job_done(const struct attempt_result *res, void *arg)
+{
+    struct agent *a = arg;
+
+    if (agent_stop_drops_results(a)) { /* killed by the stop: GOODBYE tells the scheduler */
+        spool_attempt_remove(a->spool, res->job_id, res->attempt);
+        return;
+    }
+    /* sent first, then written down: the acknowledgement is read in a later loop turn, so
+     * the file is always there before it, and a worker that dies in between loses what it
+     * would have lost dying just before the write */
+    if (held_add(&a->held, res) < 0) {
+        log_error("out of memory keeping the result of job %" PRIu64 ".%" PRIu32
+                  "; sending it once",
+                  res->job_id, res->attempt);
+        send_result(a, res);
+    } else {
+        agent_flush_results(a, clock_mono_ms());
+    }
+    spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
+    start_staged(a);                   /* after the result: the scheduler mirrors that order */
+}
+
+/* spool_scan callback: a result a previous run of the worker kept. */
+static int on_kept_result(const struct attempt_result *res, void *arg)
+{
+    struct agent *a = arg;
+
+    if (a->held.count >= PROTO_MAX_RUNNING) {
+        log_warn("leaving the result of job %" PRIu64 ".%" PRIu32
+                 " in the spool for a later start: too many kept results",
+                 res->job_id, res->attempt);
+        return 0;
+    }
+    log_info("kept result of job %" PRIu64 ".%" PRIu32 " will be sent again", res->job_id,
+             res->attempt);
+    return held_add(&a->held, res) == COHORT_ENOMEM ? COHORT_ENOMEM : 0;
+}
+
+/* ---- the message table ---- */
+
+static bool on_welcome(struct agent *a, struct msg *m)
+{
+    const struct msg_welcome *welcome = &m->u.welcome;
+    uint32_t heartbeat_ms = welcome->heartbeat_ms;
+
+    if (heartbeat_ms < HEARTBEAT_MIN_MS)
+        heartbeat_ms = HEARTBEAT_MIN_MS;
+    if (heartbeat_ms > HEARTBEAT_MAX_MS)
+        heartbeat_ms = HEARTBEAT_MAX_MS;
+    a->heartbeat_ms = heartbeat_ms;
+    a->lease_ms = welcome->lease_ms > 2 * heartbeat_ms ? welcome->lease_ms : 2 * heartbeat_ms;
+    if (a->welcomed)
+        return false; /* an answer to a repeated REGISTER */
+    log_info("registered with the scheduler at %s as %s (heartbeat %" PRIu32 " ms, lease %" PRIu32
+             " ms; running jobs are killed after %" PRId64 " ms without word)",
+             a->cfg.scheduler, a->cfg.name, a->heartbeat_ms, a->lease_ms,
+             fence_after_ms(a->lease_ms, a->heartbeat_ms, RUNNER_KILL_GRACE_MS));
+    a->welcomed = a->ever_welcomed = true;
+    a->heartbeat_sent_at = clock_mono_ms();
+    held_mark_unsent(&a->held); /* what was sent before may be lost */
+    agent_flush_results(a, a->heartbeat_sent_at);
+    if (a->stop_phase != STOP_NONE)
+        agent_stop_welcomed(a, a->heartbeat_sent_at);
+    return false;
+}
+
+static bool on_heartbeat(struct agent *a, struct msg *m)
+{
+    return false; /* its arrival, noted for every message, is all that matters */
+}
+
+static bool on_reregister(struct agent *a, struct msg *m)
+{
+    if (!a->welcomed)
+        return false; /* a REGISTER is already on its way or due */
+    log_info("the scheduler asks this worker to register again");
+    a->welcomed = false;
+    a->register_sent_at = 0; /* the next tick sends it, once for many such requests */
+    return false;
+}
+
+/* A RUN starts at once when it fits and the scheduler did not stage it (it counted the cpus
+ * free), or staged it but it is first in line (results on their way freed the cpus). Else it
+ * waits in the FIFO, which keeps the message (the return value says so): the worker never
+ * runs more than its cpus and memory, whatever it is sent. */
+static bool on_run(struct agent *a, struct msg *m)
+{
+    const struct msg_run *run = &m->u.run;
+    char reason[256];
+
+    if (a->stop_phase != STOP_NONE) {
+        log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
+                 run->attempt);
+        return false;
+    }
+    if (runner_has(a->runner, run->job_id, run->attempt) ||
+        held_find(&a->held, run->job_id, run->attempt) ||
+        staged_has(&a->staged, run->job_id, run->attempt)) {
+        log_debug("ignoring a repeated run of job %" PRIu64 ".%" PRIu32, run->job_id, run->attempt);
+        return false;
+    }
+    if (runner_count(a->runner) + a->held.count + a->staged.count >= PROTO_MAX_RUNNING) {
+        snprintf(reason, sizeof reason, "worker %s already tracks %u attempts", a->cfg.name,
+                 PROTO_MAX_RUNNING);
+        fail_run(a, run, reason, false);
+        return false;
+    }
+    if ((!run->staged || a->staged.count == 0) && fits_now(a, run->spec.cpus, run->spec.mem)) {
+        start_run(a, run);
+        return false;
+    }
+    if (staged_push(&a->staged, m) < 0) {
+        snprintf(reason, sizeof reason, "worker %s ran out of memory", a->cfg.name);
+        fail_run(a, run, reason, false);
+        return false;
+    }
+    log_debug("job %" PRIu64 ".%" PRIu32 " waits for cpus (%" PRIu32 " staged)", run->job_id,
+              run->attempt, a->staged.count);
+    return true;
+}
+
+/* A KILL ends a staged job at once, unstarted, and a running one by its process group. */
+static bool on_kill(struct agent *a, struct msg *m)
 {
     const struct msg_kill *kill = &m->u.kill;
     bool cancelled = kill->state == COHORT_JOB_CANCELLED;
+    uint8_t state = cancelled ? COHORT_JOB_CANCELLED : COHORT_JOB_FAILED;
+    const char *reason = cancelled ? "cancelled" : "killed: attempt no longer expected";
+    struct msg *staged = staged_take(&a->staged, kill->job_id, kill->attempt);
 
-    if (runner_kill(a->runner, kill->job_id, kill->attempt,
-                    cancelled ? COHORT_JOB_CANCELLED : COHORT_JOB_FAILED,
-                    cancelled ? "cancelled" : "killed: attempt no longer expected") < 0) {
+    if (staged) {
+        /* a stale attempt is not given back: the scheduler expects it nowhere */
+        end_staged(a, &staged->u.run, state, reason, false);
+        msg_free(staged);
+        start_staged(a);
+    } else if (runner_kill(a->runner, kill->job_id, kill->attempt, state, reason) < 0) {
         log_debug("ignoring a kill of job %" PRIu64 ".%" PRIu32 ": not running", kill->job_id,
                   kill->attempt);
-        return;
+        return false;
     }
     log_info("killing job %" PRIu64 ".%" PRIu32 " (%s)", kill->job_id, kill->attempt,
              cancelled ? "cancelled" : "no longer expected");
+    return false;
 }
 
-static void on_result_ack(struct agent *a, const struct msg *m)
+/* TAKE_BACK: a staged job that has not started is given back; one that started runs on. */
+static bool on_take_back(struct agent *a, struct msg *m)
+{
+    const struct msg_kill *take_back = &m->u.take_back;
+    struct msg *staged = staged_take(&a->staged, take_back->job_id, take_back->attempt);
+
+    if (!staged) {
+        log_debug("ignoring a take-back of job %" PRIu64 ".%" PRIu32 ": started, or not here",
+                  take_back->job_id, take_back->attempt);
+        return false;
+    }
+    end_staged(a, &staged->u.run, COHORT_JOB_FAILED, "given back before it started", false);
+    msg_free(staged);
+    start_staged(a);
+    return false;
+}
+
+static bool on_result_ack(struct agent *a, struct msg *m)
 {
     const struct msg_kill *ack = &m->u.result_ack;
 
     if (held_remove(&a->held, ack->job_id, ack->attempt) < 0) {
         log_debug("ignoring an acknowledgement of job %" PRIu64 ".%" PRIu32 ": not kept",
                   ack->job_id, ack->attempt);
-        return;
+        return false;
     }
     spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
     agent_flush_results(a, clock_mono_ms()); /* a window slot is free */
+    return false;
 }
 
+/* Each handler returns whether it kept the message (which on_message then does not free). */
 static const struct {
     enum msg_type type;
-    void (*handle)(struct agent *a, const struct msg *m);
+    bool (*handle)(struct agent *a, struct msg *m);
 } message_handlers[] = {
-    {MSG_WELCOME, on_welcome}, {MSG_HEARTBEAT, on_heartbeat},   {MSG_RUN, on_run},
-    {MSG_KILL, on_kill},       {MSG_RESULT_ACK, on_result_ack}, {MSG_REREGISTER, on_reregister},
+    {MSG_WELCOME, on_welcome},
+    {MSG_HEARTBEAT, on_heartbeat},
+    {MSG_RUN, on_run},
+    {MSG_KILL, on_kill},
+    {MSG_TAKE_BACK, on_take_back},
+    {MSG_RESULT_ACK, on_result_ack},
+    {MSG_REREGISTER, on_reregister},
 };
 
 /* Count a dropped message and log about drops at most once per DROP_LOG_INTERVAL_MS. */
@@ -527,7 +660,8 @@ static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
     a->silence_reported = a->fenced = false;
     for (size_t i = 0; i < sizeof message_handlers / sizeof message_handlers[0]; i++) {
         if (message_handlers[i].type == m->type) {
-            message_handlers[i].handle(a, m);
+            if (message_handlers[i].handle(a, m))
+                return;
             goto done;
         }
     }
@@ -570,6 +704,7 @@ int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config 
     a->loop = loop;
     a->cfg = *cfg;
     held_init(&a->held);
+    staged_init(&a->staged);
     buf_init(&a->out, PROTO_MAX_MSG);
     a->heartbeat_ms = DEFAULT_HEARTBEAT_MS;
     a->lease_ms = DEFAULT_LEASE_MS;
@@ -614,6 +749,7 @@ void agent_destroy(struct agent **ap)
     while (a->zmq_ctx && zmq_ctx_term(a->zmq_ctx) < 0 && zmq_errno() == EINTR)
         ;
     held_clear(&a->held);
+    staged_clear(&a->staged);
     buf_free(&a->out);
     spool_destroy(&a->spool);
     if (a->tick_initialised)

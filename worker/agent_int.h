@@ -13,6 +13,7 @@
 #include "proto.h"
 #include "runner.h"
 #include "spool.h"
+#include "staged.h"
 #include "zsock.h"
 
 #define INSTANCE_ID_BYTES 16
@@ -31,14 +32,15 @@ struct agent {
     struct agent_config cfg;                     /* borrowed strings and labels */
     char instance_id[2 * INSTANCE_ID_BYTES + 1]; /* random hex, new at every start */
     void *zmq_ctx;
-    void *socket;       /* DEALER connected to cfg.scheduler; NULL while reconnecting */
-    struct zsock *link; /* socket joined to the loop */
-    void *handshakes;   /* PAIR receiving the socket's handshake failures, or NULL */
+    void *socket;              /* DEALER connected to cfg.scheduler; NULL while reconnecting */
+    struct zsock *link;        /* socket joined to the loop */
+    void *handshakes;          /* PAIR receiving the socket's handshake failures, or NULL */
     uint32_t links_opened;     /* numbers the inproc endpoints of handshakes */
     struct log_limit refusals; /* lines saying the scheduler refused the handshake */
     struct spool *spool;
     struct runner *runner;
     struct held_results held; /* finished attempts awaiting RESULT_ACK */
+    struct staged staged;     /* jobs sent while the cpus were taken, not started yet */
     struct buf out;           /* encoding scratch, capped at PROTO_MAX_MSG */
     uv_timer_t tick;          /* every AGENT_TICK_MS */
     bool tick_initialised;    /* the agent is freed when tick has closed */
@@ -71,6 +73,10 @@ int agent_send_msg(struct agent *a, const struct msg *m);
 /* Send held results that are due (never sent since the last WELCOME, or unacknowledged for
  * too long), within the window of unacknowledged results. */
 void agent_flush_results(struct agent *a, int64_t now);
+
+/* Give every staged job back to the scheduler unstarted: each gets a result with reason,
+ * marked fenced (when fenced) or returned, so that the job runs again at no cost. */
+void agent_give_back_staged(struct agent *a, const char *reason, bool fenced);
 
 /* ---- agent_stop.c ---- */
 

@@ -19,6 +19,7 @@ struct attempt_result {
     int64_t finished_at;            /* ms since the epoch */
     uint64_t cpu_time_ms;           /* user + system time of the process and its reaped kin */
     bool fenced;                    /* killed by the fence (no word from the scheduler) */
+    bool returned;                  /* never started: given back to the scheduler */
 };
 
 #endif

@@ -31,8 +31,10 @@ struct runner_job {
     struct runner_job *next; /* in runner->jobs, or in a list of ended jobs */
     uv_timer_t timer;        /* see enum job_phase */
     enum job_phase phase;
-    pid_t pid;                    /* also its process group id; 0 when it never started */
-    uint32_t time_limit_s;        /* 0 = none */
+    pid_t pid;             /* also its process group id; 0 when it never started */
+    uint32_t time_limit_s; /* 0 = none */
+    uint32_t cpus;         /* what the job asked for, held while the runner has it */
+    uint64_t mem;
     bool start_taken;             /* runner_take_starts returned it: JOB_STARTED is out */
     bool state_decided;           /* a kill, the time limit or a failed start set the state */
     struct attempt_result result; /* filled in as the facts become known */
@@ -46,6 +48,8 @@ struct runner {
     void *arg;
     struct runner_job *jobs; /* the attempts the runner has, newest first */
     uint32_t n_jobs;
+    uint32_t cpus_held; /* the cpus and memory those attempts asked for */
+    uint64_t mem_held;
     unsigned handles_open; /* libuv handles not yet closed; the runner is freed at 0 */
     bool destroyed;        /* runner_destroy was called */
 };
@@ -78,6 +82,16 @@ static struct runner_job *job_find(const struct runner *r, uint64_t job_id, uint
     return NULL;
 }
 
+/* The runner no longer counts job (already out of its list) as one of its attempts. */
+static void job_forget(struct runner_job *job)
+{
+    struct runner *r = job->runner;
+
+    r->n_jobs--;
+    r->cpus_held -= job->cpus;
+    r->mem_held -= job->mem;
+}
+
 static void job_unlink(struct runner_job *job)
 {
     struct runner *r = job->runner;
@@ -85,7 +99,7 @@ static void job_unlink(struct runner_job *job)
     for (struct runner_job **link = &r->jobs; *link; link = &(*link)->next) {
         if (*link == job) {
             *link = job->next;
-            r->n_jobs--;
+            job_forget(job);
             return;
         }
     }
@@ -217,7 +231,7 @@ void runner_reap(struct runner *r)
     while ((job = *link)) {
         if (job->pid > 0 && job_reap(job)) {
             *link = job->next;
-            r->n_jobs--;
+            job_forget(job);
             job->next = ended;
             ended = job;
         } else {
@@ -282,7 +296,8 @@ void runner_destroy(struct runner **rp)
             waitpid(job->pid, NULL, WNOHANG);
         uv_close((uv_handle_t *)&job->timer, on_job_timer_closed);
     }
-    r->n_jobs = 0;
+    r->n_jobs = r->cpus_held = 0;
+    r->mem_held = 0;
     r->destroyed = true;
     if (r->handles_open == 0)
         free(r);
@@ -307,6 +322,8 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
     job->timer.data = job;
     r->handles_open++;
     job->time_limit_s = req->spec->time_limit;
+    job->cpus = req->spec->cpus;
+    job->mem = req->spec->mem;
     job->result.job_id = req->job_id;
     job->result.attempt = req->attempt;
     job->result.started_at = clock_now_ms();
@@ -339,6 +356,8 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
     job->next = r->jobs;
     r->jobs = job;
     r->n_jobs++;
+    r->cpus_held += job->cpus;
+    r->mem_held += job->mem;
     rc = 0;
 done:
     spool_streams_close(req->streams);
@@ -383,6 +402,12 @@ bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt)
 uint32_t runner_count(const struct runner *r)
 {
     return r->n_jobs;
+}
+
+void runner_held(const struct runner *r, uint32_t *cpus, uint64_t *mem)
+{
+    *cpus = r->cpus_held;
+    *mem = r->mem_held;
 }
 
 uint32_t runner_take_starts(struct runner *r, struct msg_job_started *out, uint32_t max)

@@ -71,6 +71,9 @@ bool runner_has(const struct runner *r, uint64_t job_id, uint32_t attempt);
 /* Attempts the runner has. */
 uint32_t runner_count(const struct runner *r);
 
+/* The cpus and memory the runner's attempts asked for, together (a job's spec cpus and mem). */
+void runner_held(const struct runner *r, uint32_t *cpus, uint64_t *mem);
+
 /* Write into out (up to max) the start of each attempt still running whose start was not
  * taken yet, and count them as taken; returns how many were written. An attempt that ended
  * before its start was taken needs no JOB_STARTED: its result carries the start time. */

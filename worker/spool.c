@@ -385,6 +385,7 @@ static void result_to_msg(struct msg *m, const struct attempt_result *res,
         .err_len = err->len,
         .err_truncated = err->truncated,
         .fenced = res->fenced,
+        .returned = res->returned,
     };
 }
 
@@ -400,6 +401,7 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
     res->finished_at = m->finished_at;
     res->cpu_time_ms = m->cpu_time_ms;
     res->fenced = m->fenced;
+    res->returned = m->returned;
 }
 
 /* Open the attempt's result.tmp in dir_fd for writing: the one a spare dir brings (its
