@@ -270,11 +270,42 @@ static int explain_pending(struct capacity *cap, const struct sched *s, struct j
     return 0;
 }
 
+#define STAGED_REASON "staged on its worker: starts there when a cpu frees"
+
+/* Whether a job the database says runs is only staged on its worker (not started). */
+static bool is_staged(const struct sched *s, const struct job_info *job)
+{
+    const struct attempt *a;
+    return job->state == COHORT_JOB_RUNNING && (a = workers_attempt(s->workers, job->id)) &&
+           a->staged;
+}
+
+/* A staged job is shown as pending, on its worker, with its attempt waiting too. */
+static void show_staged(const struct sched *s, struct job_info *jobs, uint32_t n)
+{
+    if (workers_staged_count(s->workers) == 0)
+        return;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!is_staged(s, &jobs[i]))
+            continue;
+        jobs[i].state = COHORT_JOB_PENDING;
+        jobs[i].reason = STAGED_REASON;
+        for (uint32_t k = 0; k < jobs[i].n_attempt_list; k++) {
+            struct attempt_info *at = &jobs[i].attempt_list[k];
+            if (at->attempt == jobs[i].attempts && at->state == COHORT_JOB_RUNNING) {
+                at->state = COHORT_JOB_PENDING;
+                at->reason = STAGED_REASON;
+            }
+        }
+    }
+}
+
 static void answer_jobs(const struct request *req, struct job_info *jobs, uint32_t n)
 {
     struct msg_reply reply = {0};
     struct capacity cap = {0};
 
+    show_staged(req->s, jobs, n);
     if (explain_pending(&cap, req->s, jobs, n) < 0) {
         fail_no_memory(req);
         goto done;
@@ -292,6 +323,51 @@ static bool listings_paced(const struct sched *s)
     return s->stats.jobs[COHORT_JOB_RUNNING] > 0;
 }
 
+/* Keep the rows of list that a listing of mask shows: a staged job is listed as pending,
+ * not running. */
+static void keep_shown(const struct sched *s, struct job_list *list, uint32_t mask)
+{
+    uint32_t kept = 0;
+
+    for (uint32_t i = 0; i < list->n; i++) {
+        uint8_t shown = is_staged(s, &list->jobs[i]) ? COHORT_JOB_PENDING : list->jobs[i].state;
+        if (!(mask & 1u << shown)) {
+            free(list->storage[i]);
+            continue;
+        }
+        list->jobs[kept] = list->jobs[i];
+        list->storage[kept++] = list->storage[i];
+    }
+    list->n = kept;
+}
+
+/* Read one page of the jobs a listing of mask shows after after_id, at most limit rows
+ * read in all (spent from the row budget). Staged jobs are running in the database and
+ * pending to users: while any are staged, a listing of one of the two reads both and keeps
+ * what it shows, reading on past pages it kept nothing of. Returns 0 or COHORT_EIO. */
+static int list_page(struct sched *s, struct job_list *list, uint32_t mask, uint64_t after_id,
+                     uint32_t limit)
+{
+    const uint32_t both = 1u << COHORT_JOB_PENDING | 1u << COHORT_JOB_RUNNING;
+    bool sift = workers_staged_count(s->workers) > 0 && (mask & both) && (mask & both) != both;
+    uint32_t read_mask = sift ? mask | both : mask;
+
+    for (;;) {
+        int rc = store_jobs_list(s->store, list, read_mask, after_id, limit);
+        if (rc < 0)
+            return rc;
+        list_budget_spend(&s->list_budget, list->n);
+        uint32_t read = list->n;
+        if (!sift || read == 0)
+            return 0;
+        after_id = list->jobs[read - 1].id;
+        keep_shown(s, list, mask);
+        if (list->n > 0 || read < limit)
+            return 0;
+        job_list_free(list);
+    }
+}
+
 /* Answer one listing now, its page cut short to what the row budget allows (clients page
  * on), so that listings never starve dispatch. */
 static void serve_listing(struct sched *s, const uint8_t *peer, size_t peer_len,
@@ -304,11 +380,10 @@ static void serve_listing(struct sched *s, const uint8_t *peer, size_t peer_len,
     struct job_list list = {0};
 
     limit = list_budget_page(&s->list_budget, limit, listings_paced(s), clock_mono_ms());
-    if (store_jobs_list(s->store, &list, mask, query->after_id, limit) < 0)
+    if (list_page(s, &list, mask, query->after_id, limit) < 0)
         fail(&req, COHORT_EIO, "cannot list jobs: %s", store_last_error(s->store));
     else
         answer_jobs(&req, list.jobs, list.n);
-    list_budget_spend(&s->list_budget, list.n);
     job_list_free(&list);
 }
 
@@ -573,7 +648,7 @@ void client_on_workers(struct sched *s, const uint8_t *peer, size_t peer_len, st
                                         .cpus_used = w->cpus_used,
                                         .mem = w->mem,
                                         .mem_used = w->mem_used,
-                                        .running = w->n_running,
+                                        .running = w->n_running - w->n_staged,
                                         .n_labels = w->n_labels,
                                         .labels = w->labels,
                                         .last_seen = w->last_seen};
@@ -610,6 +685,9 @@ void client_on_status(struct sched *s, const uint8_t *peer, size_t peer_len, str
         st->mem_used += w->mem_used;
     }
     memcpy(st->jobs, s->stats.jobs, sizeof(st->jobs));
+    /* staged jobs have not started: pending to users */
+    st->jobs[COHORT_JOB_RUNNING] -= workers_staged_count(s->workers);
+    st->jobs[COHORT_JOB_PENDING] += workers_staged_count(s->workers);
     st->finished_last_minute = stats_finished_recently(&s->stats, clock_now_ms());
     answer(&req, &reply);
 }

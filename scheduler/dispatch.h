@@ -13,12 +13,13 @@
  * instead): it leaves the queue, and nothing is reserved. */
 #define DISPATCH_DROPPED 1
 
-/* Start job_id (of the given shape) on the worker behind slot. It must reserve the job's
- * cpus and memory on the slot (match_update) before returning 0. DISPATCH_DROPPED removes
- * the job from the queue without a reservation. A negative COHORT_E* code stops the pass;
- * the job then stays queued. */
+/* Start job_id (of the given shape) on the worker behind slot, or stage it there (staged:
+ * slot is then the worker's slot in the staging pool). Unless staged, it must reserve the
+ * job's cpus and memory on the slot (match_update) before returning 0. DISPATCH_DROPPED
+ * removes the job from the queue without a reservation. A negative COHORT_E* code stops
+ * the pass; the job then stays queued. */
 typedef int (*dispatch_place_fn)(void *arg, uint64_t job_id, const struct job_shape *shape,
-                                 struct match_slot *slot);
+                                 struct match_slot *slot, bool staged);
 
 struct dispatch_stats {
     size_t placed;   /* jobs started in this pass */
@@ -26,11 +27,12 @@ struct dispatch_stats {
 };
 
 /* Walk the queue in dispatch order (priority, then id) and place each job that fits a slot
- * of the pool, at most max_placements of them. A job that fits nowhere sets its shape aside
- * for the rest of the pass, so it does not block smaller jobs behind it, and the pass never
- * looks at more than one job per shape that does not fit. Returns 0 or the first error of
- * place (the jobs placed before it stay placed). */
+ * of the pool, else one of stage_pool (NULL: none), at most max_placements of them. A job
+ * that fits nowhere sets its shape aside for the rest of the pass, so it does not block
+ * smaller jobs behind it, and the pass never looks at more than one job per shape that does
+ * not fit. Returns 0 or the first error of place (the jobs placed before it stay placed). */
 int dispatch_pass(struct dispatch_stats *stats, struct queue *q, struct match_pool *pool,
-                  size_t max_placements, dispatch_place_fn place, void *arg);
+                  struct match_pool *stage_pool, size_t max_placements, dispatch_place_fn place,
+                  void *arg);
 
 #endif

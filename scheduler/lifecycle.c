@@ -50,7 +50,7 @@ static int fail_unsendable(struct sched *s, uint64_t job_id, const char *user, i
 }
 
 int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
-                    struct match_slot *slot)
+                    struct match_slot *slot, bool staged)
 {
     struct sched *s = arg;
     struct worker *w = slot->owner;
@@ -92,6 +92,7 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
                  .argv = info->argv,
                  .envc = info->envc,
                  .env = info->env},
+        .staged = staged,
     };
     if (msg_encode(&item.payload, &run) < 0) {
         rc = fail_unsendable(s, job_id, info->user, now);
@@ -99,7 +100,8 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
     }
     if ((rc = store_job_dispatch(s->store, job_id, item.attempt, w->name, now)) < 0)
         goto done;
-    if (workers_attach(s->workers, &a, w, job_id, item.attempt, shape->cpus, shape->mem) < 0) {
+    if (workers_attach(s->workers, &a, w, job_id, item.attempt, shape->cpus, shape->mem, staged) <
+        0) {
         rc = undo_turn(s, job_id, "cannot record its attempt");
         goto done;
     }
@@ -110,7 +112,8 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
     }
     stats_move(&s->stats, COHORT_JOB_PENDING, COHORT_JOB_RUNNING, now);
     user_pending_remove(s->user_pending, info->user, 1);
-    log_debug("job %llu attempt %u -> %s", (unsigned long long)job_id, item.attempt, w->name);
+    log_debug("job %llu attempt %u -> %s%s", (unsigned long long)job_id, item.attempt, w->name,
+              staged ? " (staged)" : "");
 done:
     buf_free(&item.payload);
     job_record_free(&rec);
@@ -183,7 +186,9 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
                                result->err_len, result->err_truncated)) < 0)
         return rc;
     uint64_t job_id = a->job_id;
+    struct worker *w = a->worker;
     workers_detach(s->workers, a);
+    workers_note_finish(s->workers, w, clock_mono_ms());
     if (!cancelled) /* a cancelled job was counted as ended when it was cancelled */
         job_ended(s, job_id, COHORT_JOB_RUNNING, end.state, now);
     s->dispatch_wanted = true;

@@ -32,6 +32,7 @@ struct settings {
     uint64_t max_pending_per_user; /* pending jobs one user may have */
     bool insecure;                 /* plaintext, no ZAP */
     uint32_t handshake_ms;         /* time a connection has for its handshake */
+    uint32_t stage_jobs;           /* jobs a busy worker may be sent ahead of a free cpu */
     int command_index; /* argv index of a key subcommand (enroll...); 0 = run the daemon */
 };
 
@@ -47,6 +48,7 @@ static const struct option long_options[] = {
     {"max-pending-per-user", required_argument, NULL, 'P'},
     {"insecure", no_argument, NULL, 'I'},
     {"handshake-timeout", required_argument, NULL, 'T'},
+    {"stage-jobs", required_argument, NULL, 'G'},
     {"help", no_argument, NULL, 'h'},
     {"version", no_argument, NULL, 'V'},
     {NULL, 0, NULL, 0},
@@ -78,6 +80,8 @@ static void usage(FILE *out)
             "  --handshake-timeout SECS\n"
             "                      drop a connection not through its handshake by then\n"
             "                      (default 5)\n"
+            "  --stage-jobs N      jobs a worker whose cpus are all taken may be sent, to\n"
+            "                      start the moment one frees (default 2; 0 = none)\n"
             "  --help              show this help\n"
             "  --version           show the version\n\n");
     enroll_usage(out);
@@ -150,6 +154,16 @@ static int apply(struct settings *set, const char *key, const char *value, char 
         }
         snprintf(why, why_len, "%s must be a whole number from 1 to %lld, not '%s'", key,
                  (long long)most, value);
+        return COHORT_EINVAL;
+    }
+    if (strcmp(key, "stage-jobs") == 0) {
+        int64_t number;
+        if (parse_int(&number, value, 0, SCHED_MAX_STAGE_JOBS) == 0) {
+            set->stage_jobs = (uint32_t)number;
+            return 0;
+        }
+        snprintf(why, why_len, "stage-jobs must be a whole number from 0 to %d, not '%s'",
+                 SCHED_MAX_STAGE_JOBS, value);
         return COHORT_EINVAL;
     }
     if (strcmp(key, "log-level") == 0) {
@@ -252,6 +266,7 @@ int main(int argc, char **argv)
     struct settings set = {.heartbeat_ms = 1000,
                            .lease_ms = 60000,
                            .handshake_ms = 5000,
+                           .stage_jobs = SCHED_DEFAULT_STAGE_JOBS,
                            .log_level = LOG_INFO,
                            .max_submit_jobs = SCHED_DEFAULT_MAX_SUBMIT_JOBS,
                            .max_pending_per_user = SCHED_DEFAULT_MAX_PENDING_PER_USER};
@@ -284,7 +299,8 @@ int main(int argc, char **argv)
                                   .max_submit_jobs = set.max_submit_jobs,
                                   .max_pending_per_user = set.max_pending_per_user,
                                   .insecure = set.insecure,
-                                  .handshake_ms = set.handshake_ms};
+                                  .handshake_ms = set.handshake_ms,
+                                  .stage_jobs = set.stage_jobs};
     if (sched_create(&s, &config, err, sizeof err) < 0) {
         fprintf(stderr, "cohort-scheduler: %s\n", err);
         goto done;

@@ -37,7 +37,7 @@ static int load_running_attempt(void *arg, uint64_t job_id, uint32_t attempt, co
     int rc;
 
     if ((rc = find_or_add_worker(s, &w, worker, 0, 0)) < 0 ||
-        (rc = workers_attach(s->workers, &a, w, job_id, attempt, cpus, mem)) < 0)
+        (rc = workers_attach(s->workers, &a, w, job_id, attempt, cpus, mem, false)) < 0)
         return rc;
     a->cancelled = cancelled;
     return 0;
@@ -60,11 +60,31 @@ static int load_worker(void *arg, const struct worker_row *row)
     return 0;
 }
 
+/* The database does not know which attempts were staged: after a reload they count as
+ * started. Ask the workers that staged some to register again; their lists restore it. */
+static void restage_later(struct sched *s, bool reloaded)
+{
+    struct msg reregister = {.type = MSG_REREGISTER};
+    size_t pos = 0;
+    struct worker *w;
+
+    while ((w = workers_next(s->workers, &pos))) {
+        if (!reloaded) {
+            w->restage_wanted = w->restage_wanted || w->n_staged > 0;
+        } else if (w->restage_wanted) {
+            w->restage_wanted = false;
+            if (w->connected)
+                sched_send_now(s, w->peer, w->peer_len, &reregister);
+        }
+    }
+}
+
 int sched_reload(struct sched *s)
 {
     uint64_t counts[COHORT_JOB_STATE_COUNT];
     int rc;
 
+    restage_later(s, false);
     queue_clear(s->queue);
     user_pending_clear(s->user_pending);
     workers_detach_all(s->workers);
@@ -75,5 +95,6 @@ int sched_reload(struct sched *s)
         (rc = store_count_states(s->store, counts)) < 0)
         return rc;
     stats_init(&s->stats, counts);
+    restage_later(s, true);
     return 0;
 }

@@ -173,7 +173,8 @@ static void dispatch(struct sched *s)
     size_t budget = SCHED_DISPATCH_BUDGET;
 
     s->dispatch_wanted = false;
-    int rc = dispatch_pass(&stats, s->queue, workers_pool(s->workers), budget, lifecycle_place, s);
+    int rc = dispatch_pass(&stats, s->queue, workers_pool(s->workers),
+                           workers_stage_pool(s->workers), budget, lifecycle_place, s);
     if (rc == COHORT_ETOOBIG || stats.budget_hit) {
         s->dispatch_wanted = true; /* the outbox or the budget is full: go on next turn */
     } else if (rc < 0) {
@@ -199,6 +200,8 @@ void sched_end_turn(struct sched *s)
 
     if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
+    if (!s->reload_wanted)
+        staging_take_back(s);
     /* a failure poisons the transaction: the commit below fails and the turn is reloaded */
     workers_save_starts(s->workers, save_start, s);
     if (store_commit(s->store) < 0) {
@@ -419,7 +422,8 @@ int sched_create(struct sched **out, const struct sched_config *config, char *er
     int64_t opened_mono = clock_mono_ms(); /* opening includes the integrity check */
     snprintf(err, err_len, "out of memory");
     if ((rc = queue_create(&s->queue)) < 0 || (rc = user_pending_create(&s->user_pending)) < 0 ||
-        (rc = workers_create(&s->workers, SCHED_MAX_WORKERS)) < 0 ||
+        (rc = workers_create(&s->workers, SCHED_MAX_WORKERS, config->stage_jobs,
+                             config->heartbeat_ms)) < 0 ||
         (rc = outbox_create(&s->outbox, SCHED_MAX_OUTBOX_ITEMS, SCHED_MAX_OUTBOX_BYTES)) < 0 ||
         (rc = waiters_create(&s->waiters, &s->loop, SCHED_MAX_WAITERS, SCHED_MAX_WAIT_IDS,
                              client_wait_ready, s)) < 0)

@@ -52,6 +52,7 @@ struct sched {
     uv_signal_t sigterm, sigint;
     int64_t started_mono;           /* when the scheduler started (leases of pre-restart jobs) */
     int64_t last_sweep_mono;        /* when leases were last checked */
+    int64_t staged_scanned_mono;    /* when staged jobs were last checked for their wait */
     bool dispatch_wanted;           /* something changed that may let pending jobs start */
     bool reload_wanted;             /* memory and database disagree: reload after the commit */
     int64_t reload_failed_at;       /* monotonic ms of the last failed reload; 0 when loaded */
@@ -106,11 +107,18 @@ void sched_send_failed(void *arg, struct outbox_item *item);
 /* Rebuild pending queue, running attempts, drain flags and counts from the database. */
 int sched_reload(struct sched *s);
 
+/* ---- staging.c ---- */
+
+/* After a dispatch pass: take staged jobs back (TAKE_BACK) from workers that take no new work,
+ * when they waited too long, or one at a time when a slot is free that the queue could not
+ * fill. The worker gives a job back only if it has not started it. */
+void staging_take_back(struct sched *s);
+
 /* ---- lifecycle.c: job state changes (each keeps memory, counts and waiters in step) ---- */
 
 /* dispatch_place_fn: start a job on the slot's worker (RUN queued for after the commit). */
 int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
-                    struct match_slot *slot);
+                    struct match_slot *slot, bool staged);
 
 /* Store the result of a job's current attempt a, then release a. */
 int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_result *result);

@@ -8,7 +8,9 @@
 
 struct sched;
 
-#define SCHED_DEFAULT_MAX_SUBMIT_JOBS 1000000u      /* max-submit-jobs */
+#define SCHED_DEFAULT_MAX_SUBMIT_JOBS 1000000u /* max-submit-jobs */
+#define SCHED_DEFAULT_STAGE_JOBS 2             /* stage-jobs */
+#define SCHED_MAX_STAGE_JOBS 64
 #define SCHED_DEFAULT_MAX_PENDING_PER_USER 1000000u /* max-pending-per-user */
 
 struct sched_config {
@@ -16,6 +18,7 @@ struct sched_config {
     const char *state_dir; /* exists; holds cohort.db, endpoint, scheduler.pid */
     uint32_t heartbeat_ms; /* how often workers beat */
     uint32_t lease_ms;     /* silence after which a worker's jobs are requeued */
+    uint32_t stage_jobs;   /* jobs a busy worker may be sent to start as its cpus free */
     bool sync_full;        /* commits synced to survive a power loss (PRAGMA synchronous) */
     bool insecure;         /* plaintext and no ZAP: every peer may do anything */
     uint32_t handshake_ms; /* a connection not through its handshake by then is dropped */

@@ -111,6 +111,7 @@ static void reconcile(struct sched *s, struct worker *w, const struct msg_regist
         a = next;
     }
     hmap_free(&listed);
+    workers_restage(s->workers, w, reg->staged, reg->n_staged);
 }
 
 void worker_refuse(struct sched *s, const char *name, const char *why)
@@ -192,6 +193,8 @@ void worker_on_started(struct sched *s, const uint8_t *peer, size_t peer_len, st
     struct attempt *a = current_attempt(s, w, started->job_id, started->attempt);
 
     heard_from(s, w);
+    if (a)
+        workers_start_staged(s->workers, a); /* the mirror was behind: it runs */
     /* written at the end of the turn (sched_end_turn), unless the attempt ended by then */
     if (a && workers_hold_start(s->workers, a, started->started_at) < 0)
         store_job_started(s->store, started->job_id, started->attempt, started->started_at);
@@ -206,9 +209,10 @@ void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, str
     heard_from(s, w);
     /* a fenced attempt was killed by its worker's fence while this scheduler still counted
      * on it (it was away, not gone): the job was not at fault, so it runs again at no cost */
-    int rc = !a               ? 0
-             : result->fenced ? lifecycle_requeue(s, a, "lost contact with the scheduler", false)
-                              : lifecycle_finish(s, a, result);
+    int rc = !a                 ? 0
+             : result->fenced   ? lifecycle_requeue(s, a, "lost contact with the scheduler", false)
+             : result->returned ? lifecycle_requeue(s, a, "gave it back before it started", false)
+                                : lifecycle_finish(s, a, result);
     if (rc < 0)
         return; /* not stored: no ack, so the worker sends it again */
     if (!a)

@@ -4,16 +4,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
 #include "cohort.h"
 #include "hmap.h"
 #include "log.h"
 
 struct workers {
-    struct hmap by_name;     /* every known worker */
-    struct hmap by_peer;     /* connected workers by routing id */
-    struct hmap attempts;    /* running attempts by job id */
-    struct match_pool *pool; /* workers that may take work now */
-    uint64_t *held_starts;   /* job ids whose attempt's start is not stored yet */
+    struct hmap by_name;              /* every known worker */
+    struct hmap by_peer;              /* connected workers by routing id */
+    struct hmap attempts;             /* running attempts by job id */
+    struct match_pool *pool;          /* workers that may take work now */
+    struct match_pool *stage_pool;    /* workers that may be sent a staged job now */
+    uint32_t stage_jobs;              /* staged attempts allowed per worker */
+    int64_t stage_window_ms;          /* ... on a worker that ended a job this recently */
+    uint32_t n_staged, n_taking_back; /* staged attempts in all, and those being taken back */
+    uint64_t *held_starts;            /* job ids whose attempt's start is not stored yet */
     size_t n_held_starts, held_starts_cap;
 };
 
@@ -39,7 +44,8 @@ static uint64_t name_hash(const char *name)
     return hmap_hash_bytes(name, strlen(name));
 }
 
-int workers_create(struct workers **out, size_t max_workers)
+int workers_create(struct workers **out, size_t max_workers, uint32_t stage_jobs,
+                   int64_t stage_window_ms)
 {
     struct workers *ws = calloc(1, sizeof(*ws));
     int rc = COHORT_ENOMEM;
@@ -50,7 +56,10 @@ int workers_create(struct workers **out, size_t max_workers)
     hmap_init(&ws->by_name, max_workers);
     hmap_init(&ws->by_peer, max_workers);
     hmap_init(&ws->attempts, SIZE_MAX);
-    if ((rc = match_create(&ws->pool, max_workers)) < 0) {
+    ws->stage_jobs = stage_jobs;
+    ws->stage_window_ms = stage_window_ms;
+    if ((rc = match_create(&ws->pool, max_workers)) < 0 ||
+        (rc = match_create(&ws->stage_pool, max_workers)) < 0) {
         workers_destroy(ws);
         return rc;
     }
@@ -79,6 +88,7 @@ void workers_destroy(struct workers *ws)
     hmap_free(&ws->by_peer);
     hmap_free(&ws->attempts);
     match_destroy(ws->pool);
+    match_destroy(ws->stage_pool);
     free(ws->held_starts);
     free(ws);
 }
@@ -109,6 +119,11 @@ struct match_pool *workers_pool(const struct workers *ws)
     return ws->pool;
 }
 
+struct match_pool *workers_stage_pool(const struct workers *ws)
+{
+    return ws->stage_pool;
+}
+
 uint8_t workers_state(const struct worker *w)
 {
     if (!w->connected)
@@ -116,20 +131,31 @@ uint8_t workers_state(const struct worker *w)
     return w->draining || w->leaving ? COHORT_WORKER_DRAINING : COHORT_WORKER_UP;
 }
 
-/* Put w in the dispatch pool, or take it out, as its state says; refresh its free room. */
+/* Put slot in pool or take it out, as wanted says, with its room refreshed. */
+static void place_slot(struct match_pool *pool, struct match_slot *slot, bool wanted,
+                       uint32_t free_cpus, uint64_t free_mem)
+{
+    bool in_pool = match_contains(pool, slot);
+
+    match_update(pool, slot, free_cpus, free_mem);
+    /* the pools are sized for every worker, so inserting cannot fail */
+    if (wanted && !in_pool)
+        match_insert(pool, slot);
+    else if (!wanted && in_pool)
+        match_remove(pool, slot);
+}
+
+/* Put w in the dispatch and staging pools, or take it out, as its state says; refresh its
+ * free room. */
 static void update_pool(struct workers *ws, struct worker *w)
 {
     bool eligible = w->connected && !w->draining && !w->leaving && !w->suspect;
     uint32_t free_cpus = w->cpus > w->cpus_used ? w->cpus - w->cpus_used : 0;
     uint64_t free_mem = w->mem > w->mem_used ? w->mem - w->mem_used : 0;
-    bool in_pool = match_contains(ws->pool, &w->slot);
+    bool may_stage = eligible && w->turning_over && w->n_staged < ws->stage_jobs;
 
-    match_update(ws->pool, &w->slot, free_cpus, free_mem);
-    /* the pool is sized for every worker, so inserting cannot fail */
-    if (eligible && !in_pool)
-        match_insert(ws->pool, &w->slot);
-    else if (!eligible && in_pool)
-        match_remove(ws->pool, &w->slot);
+    place_slot(ws->pool, &w->slot, eligible, free_cpus, free_mem);
+    place_slot(ws->stage_pool, &w->stage_slot, may_stage, w->cpus, w->mem);
 }
 
 /* Copy labels and their strings into one allocation. */
@@ -164,8 +190,8 @@ int workers_add(struct workers *ws, struct worker **out, const char *name, uint3
     w->n_labels = n_labels;
     w->cpus = cpus;
     w->mem = mem;
-    w->slot.owner = w;
-    w->slot.pos = SIZE_MAX;
+    w->slot.owner = w->stage_slot.owner = w;
+    w->slot.pos = w->stage_slot.pos = SIZE_MAX;
     if ((rc = hmap_put(&ws->by_name, name_hash(name), w)) < 0)
         goto fail;
     *out = w;
@@ -259,8 +285,73 @@ void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t
     }
 }
 
+/* Whether a staged attempt fits beside w's started ones, by the rule the worker starts its
+ * staged jobs by: an idle worker takes any job. */
+static bool staged_fits(const struct worker *w, const struct attempt *a)
+{
+    if (w->n_running == w->n_staged)
+        return true;
+    return w->cpus_used + (uint64_t)a->cpus <= w->cpus &&
+           (a->mem == 0 || w->mem_used + a->mem <= w->mem);
+}
+
+static void stage_append(struct workers *ws, struct attempt *a)
+{
+    struct worker *w = a->worker;
+
+    a->staged = true;
+    a->stage_next = NULL;
+    if (w->staged_last)
+        w->staged_last->stage_next = a;
+    else
+        w->staged_first = a;
+    w->staged_last = a;
+    w->n_staged++;
+    ws->n_staged++;
+}
+
+static void stage_unlink(struct workers *ws, struct attempt *a)
+{
+    struct worker *w = a->worker;
+    struct attempt *prev = NULL;
+
+    for (struct attempt *at = w->staged_first; at && at != a; at = at->stage_next)
+        prev = at;
+    if (prev)
+        prev->stage_next = a->stage_next;
+    else
+        w->staged_first = a->stage_next;
+    if (w->staged_last == a)
+        w->staged_last = prev;
+    a->staged = false;
+    a->stage_next = NULL;
+    w->n_staged--;
+    ws->n_staged--;
+    if (a->taking_back) {
+        a->taking_back = false;
+        ws->n_taking_back--;
+    }
+}
+
+/* The staged attempt a counts as started: it holds its cpus and memory from now on. */
+static void start_staged(struct workers *ws, struct attempt *a)
+{
+    struct worker *w = a->worker;
+
+    stage_unlink(ws, a);
+    w->cpus_used += a->cpus;
+    w->mem_used += a->mem;
+}
+
+/* Start w's staged attempts while the first one fits, as the worker does. */
+static void start_fitting(struct workers *ws, struct worker *w)
+{
+    while (w->staged_first && staged_fits(w, w->staged_first))
+        start_staged(ws, w->staged_first);
+}
+
 int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, uint64_t job_id,
-                   uint32_t number, uint32_t cpus, uint64_t mem)
+                   uint32_t number, uint32_t cpus, uint64_t mem, bool staged)
 {
     struct attempt *a = calloc(1, sizeof(*a));
     int rc = COHORT_ENOMEM;
@@ -281,9 +372,14 @@ int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, u
     if (w->attempts)
         w->attempts->prev = a;
     w->attempts = a;
-    w->cpus_used += cpus;
-    w->mem_used += mem;
     w->n_running++;
+    if (staged) {
+        a->staged_mono = clock_mono_ms();
+        stage_append(ws, a);
+    } else {
+        w->cpus_used += cpus;
+        w->mem_used += mem;
+    }
     update_pool(ws, w);
     *out = a;
     return 0;
@@ -300,11 +396,72 @@ void workers_detach(struct workers *ws, struct attempt *a)
         w->attempts = a->next;
     if (a->next)
         a->next->prev = a->prev;
-    w->cpus_used -= a->cpus;
-    w->mem_used -= a->mem;
+    if (a->staged) {
+        stage_unlink(ws, a);
+    } else {
+        w->cpus_used -= a->cpus;
+        w->mem_used -= a->mem;
+    }
     w->n_running--;
+    start_fitting(ws, w);
     update_pool(ws, w);
     free(a);
+}
+
+void workers_note_finish(struct workers *ws, struct worker *w, int64_t now)
+{
+    w->finished_mono = now;
+    if (!w->turning_over) {
+        w->turning_over = true;
+        update_pool(ws, w);
+    }
+}
+
+void workers_start_staged(struct workers *ws, struct attempt *a)
+{
+    if (!a->staged)
+        return;
+    start_staged(ws, a);
+    update_pool(ws, a->worker);
+}
+
+void workers_restage(struct workers *ws, struct worker *w, const struct job_attempt *list,
+                     uint32_t n)
+{
+    while (w->staged_first)
+        start_staged(ws, w->staged_first);
+    for (uint32_t i = 0; i < n; i++) {
+        struct attempt *a = workers_attempt(ws, list[i].job_id);
+        if (!a || a->worker != w || a->number != list[i].attempt || a->staged)
+            continue;
+        w->cpus_used -= a->cpus;
+        w->mem_used -= a->mem;
+        a->staged_mono = clock_mono_ms();
+        stage_append(ws, a);
+    }
+    start_fitting(ws, w);
+    update_pool(ws, w);
+}
+
+uint32_t workers_staged_count(const struct workers *ws)
+{
+    return ws->n_staged;
+}
+
+uint32_t workers_taking_back_count(const struct workers *ws)
+{
+    return ws->n_taking_back;
+}
+
+void workers_set_taking_back(struct workers *ws, struct attempt *a, bool taking_back)
+{
+    if (!a->staged || a->taking_back == taking_back)
+        return;
+    a->taking_back = taking_back;
+    if (taking_back)
+        ws->n_taking_back++;
+    else
+        ws->n_taking_back--;
 }
 
 void workers_detach_all(struct workers *ws)
@@ -375,6 +532,10 @@ size_t workers_sweep(struct workers *ws, int64_t now, int64_t suspect_ms, int64_
 
     while ((w = hmap_next(&ws->by_name, &pos))) {
         int64_t silence = now - w->last_heard_mono;
+        if (w->turning_over && now - w->finished_mono > ws->stage_window_ms) {
+            w->turning_over = false;
+            update_pool(ws, w);
+        }
         if (!w->connected && !w->attempts)
             continue;
         if (silence > lease_ms) {

@@ -30,12 +30,18 @@ struct worker {
     uint32_t n_labels;
     int64_t last_seen;       /* wall-clock ms of its last message */
     int64_t last_heard_mono; /* monotonic ms of its last message, for leases */
-    uint32_t cpus_used;      /* reserved by the attempts below */
+    uint32_t cpus_used;      /* reserved by the started attempts below */
     uint64_t mem_used;
-    uint32_t n_running;
-    struct attempt *attempts;  /* attempts holding resources here */
-    struct match_slot slot;    /* its place in the dispatch pool */
-    struct log_limit gone_log; /* "requeueing its jobs", which a failing store repeats */
+    uint32_t n_running;       /* attempts, staged ones included */
+    struct attempt *attempts; /* attempts holding resources here, or staged here */
+    struct attempt *staged_first, *staged_last; /* staged attempts, in the order they start */
+    uint32_t n_staged;
+    int64_t finished_mono;        /* monotonic ms of the last result that ended a job here */
+    bool turning_over;            /* ended a job within the stage window */
+    bool restage_wanted;          /* staged jobs before a reload: to learn them again */
+    struct match_slot slot;       /* its place in the dispatch pool */
+    struct match_slot stage_slot; /* its place in the staging pool */
+    struct log_limit gone_log;    /* "requeueing its jobs", which a failing store repeats */
 };
 
 /* A job's current attempt, holding cpus and memory on its worker until its result is
@@ -45,18 +51,34 @@ struct attempt {
     uint32_t number; /* the attempt number, 1 for the first run */
     uint32_t cpus;
     uint64_t mem;
-    bool cancelled;     /* the user cancelled the job while this ran */
-    bool start_unsaved; /* started_at is not written to the database yet */
-    int64_t started_at; /* wall-clock ms its worker said it started; 0 until then */
+    bool cancelled;      /* the user cancelled the job while this ran */
+    bool staged;         /* sent to a worker whose cpus were taken; holds none until it starts */
+    bool taking_back;    /* a TAKE_BACK asks the worker to give it back */
+    int64_t staged_mono; /* monotonic ms it was staged */
+    struct attempt *stage_next; /* in worker->staged_first, while staged */
+    bool start_unsaved;         /* started_at is not written to the database yet */
+    int64_t started_at;         /* wall-clock ms its worker said it started; 0 until then */
     struct worker *worker;
     struct attempt *prev, *next; /* in worker->attempts */
 };
 
 struct workers;
 
+/*
+ * Staging. A worker whose cpus are all taken may be sent up to stage_jobs more jobs, which
+ * it starts the moment its cpus free, first in first out, instead of a round trip later.
+ * Only a worker that is turning jobs over (one ended within the stage window) is sent any,
+ * so that none waits behind long jobs; the worker's FIFO is mirrored here: when an attempt
+ * ends, the staged attempts that then fit are counted as started, as the worker starts
+ * them. A staged job is shown as pending; staging.c takes it back when it should start
+ * elsewhere.
+ */
+
 /* Create an empty registry for at most max_workers workers and as many attempts as jobs
- * may run. Returns 0 or COHORT_ENOMEM. */
-int workers_create(struct workers **out, size_t max_workers);
+ * may run, staging at most stage_jobs per worker (0: none) on workers that ended a job
+ * within stage_window_ms. Returns 0 or COHORT_ENOMEM. */
+int workers_create(struct workers **out, size_t max_workers, uint32_t stage_jobs,
+                   int64_t stage_window_ms);
 
 /* Free every worker and attempt. NULL is a no-op. */
 void workers_destroy(struct workers *ws);
@@ -106,13 +128,33 @@ void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t
 /* cohort_worker_state_t of w: down, draining (by an operator, or shutting down) or up. */
 uint8_t workers_state(const struct worker *w);
 
-/* Start an attempt on w, reserving its cpus and memory. Returns 0, COHORT_ETOOBIG or
- * COHORT_ENOMEM; the job must not have an attempt already. */
+/* Start an attempt on w, reserving its cpus and memory, or stage it there (staged: it
+ * reserves nothing until it starts). Returns 0, COHORT_ETOOBIG or COHORT_ENOMEM; the job
+ * must not have an attempt already. */
 int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, uint64_t job_id,
-                   uint32_t number, uint32_t cpus, uint64_t mem);
+                   uint32_t number, uint32_t cpus, uint64_t mem, bool staged);
 
-/* End an attempt: free it and release its resources. */
+/* End an attempt: free it and release its resources; staged attempts of its worker that
+ * fit now start. */
 void workers_detach(struct workers *ws, struct attempt *a);
+
+/* A job ended by its result on w at monotonic time now: w is turning jobs over. */
+void workers_note_finish(struct workers *ws, struct worker *w, int64_t now);
+
+/* The worker says the staged attempt a started (it runs, whatever the mirror thought). */
+void workers_start_staged(struct workers *ws, struct attempt *a);
+
+/* Make w's staged attempts exactly list (n of them, in this order; entries that are not
+ * w's attempts are skipped), as its registration says; the others count as started. */
+void workers_restage(struct workers *ws, struct worker *w, const struct job_attempt *list,
+                     uint32_t n);
+
+/* Staged attempts in all, and those of them being taken back. */
+uint32_t workers_staged_count(const struct workers *ws);
+uint32_t workers_taking_back_count(const struct workers *ws);
+
+/* Mark a staged attempt as being taken back (or not). */
+void workers_set_taking_back(struct workers *ws, struct attempt *a, bool taking_back);
 
 /* Detach every attempt (before reloading them from the database). */
 void workers_detach_all(struct workers *ws);
@@ -132,6 +174,10 @@ struct attempt *workers_attempt(const struct workers *ws, uint64_t job_id);
 
 /* The dispatch pool: slots of the workers that can take work now. */
 struct match_pool *workers_pool(const struct workers *ws);
+
+/* The staging pool: slots (worker->stage_slot) of the workers that may be sent a staged job,
+ * each with the worker's whole cpus and memory as its room. */
+struct match_pool *workers_stage_pool(const struct workers *ws);
 
 /* Add ms to every worker's lease: the scheduler itself did not listen for that long (a
  * long turn, or start-up), so that time is nobody's silence. */

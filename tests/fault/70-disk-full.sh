@@ -32,6 +32,7 @@ step "a job that finishes before the disk fills"
 before=$(cohort submit -J before -- echo before)
 assert_exit 0 cohort wait "$before" --timeout 30
 acked=("$before")
+sleep 1 # past the stage window (a heartbeat): the job queued below waits in the queue, not on w1
 
 step "a job that runs across the fault and ends while the disk is full, and one pending job"
 release=$TEST_DIR/release

@@ -40,6 +40,10 @@ assert_exit 0 cohort --help
 step "daemons: a bad flag exits 2"
 assert_exit 2 timeout 10 "$SCHEDULER_BIN" --no-such-flag
 assert_exit 2 timeout 10 "$SCHEDULER_BIN" --heartbeat soon --state-dir "$TEST_DIR/never"
+assert_exit 2 timeout 10 "$SCHEDULER_BIN" --stage-jobs 65 --state-dir "$TEST_DIR/never"
+assert_one_error_line "a staging depth out of range"
+[[ "$RUN_ERR" == *"stage-jobs must be a whole number from 0 to 64"* ]] ||
+    fail "the bad --stage-jobs is not explained: $RUN_ERR"
 assert_exit 2 timeout 10 "$WORKER_BIN" --no-such-flag
 assert_exit 2 timeout 10 "$WORKER_BIN" --cpus many --spool "$TEST_DIR/never"
 

@@ -39,7 +39,7 @@ static int setup(void **state)
     assert_int_equal(store_open(&s->store, path, err, sizeof err), 0);
     assert_int_equal(queue_create(&s->queue), 0);
     assert_int_equal(user_pending_create(&s->user_pending), 0);
-    assert_int_equal(workers_create(&s->workers, 16), 0);
+    assert_int_equal(workers_create(&s->workers, 16, 0, 1000), 0);
     assert_int_equal(outbox_create(&s->outbox, 1000, 1u << 24), 0);
     assert_int_equal(waiters_create(&s->waiters, &s->loop, 10, 100, client_wait_ready, s), 0);
     stats_init(&s->stats, counts);
@@ -141,7 +141,7 @@ static struct attempt *place(struct sched *s, uint64_t id, struct worker *w)
 {
     struct job_shape shape = {.cpus = 1};
 
-    assert_int_equal(lifecycle_place(s, id, &shape, &w->slot), 0);
+    assert_int_equal(lifecycle_place(s, id, &shape, &w->slot, false), 0);
     struct attempt *a = workers_attempt(s->workers, id);
     assert_non_null(a);
     assert_ptr_equal(a->worker, w);

@@ -129,16 +129,22 @@ static void test_pick_respects_memory_and_state(void **state)
 
 struct placement_log {
     struct match_pool *pool;
+    struct match_pool *stage_pool; /* a staged placement takes its slot out of it */
     uint64_t ids[64];
+    bool staged[64];
     int n;
 };
 
 static int record_placement(void *arg, uint64_t job_id, const struct job_shape *shape,
-                            struct match_slot *slot)
+                            struct match_slot *slot, bool staged)
 {
     struct placement_log *log = arg;
+    log->staged[log->n] = staged;
     log->ids[log->n++] = job_id;
-    reserve(log->pool, slot->owner, shape->cpus, shape->mem);
+    if (staged)
+        match_remove(log->stage_pool, slot); /* one staged job per worker */
+    else
+        reserve(log->pool, slot->owner, shape->cpus, shape->mem);
     return 0;
 }
 
@@ -164,7 +170,7 @@ static void test_dispatch_order_and_no_blocking(void **state)
     add_job(q, 4, 0, 8); /* fits nowhere: must not block job 5 */
     add_job(q, 5, 0, 1);
     add_job(q, 6, 0, 1); /* no room left for it */
-    assert_int_equal(dispatch_pass(&stats, q, log.pool, 100, record_placement, &log), 0);
+    assert_int_equal(dispatch_pass(&stats, q, log.pool, NULL, 100, record_placement, &log), 0);
     assert_int_equal(stats.placed, 4);
     assert_false(stats.budget_hit);
     assert_int_equal(log.n, 4);
@@ -176,6 +182,44 @@ static void test_dispatch_order_and_no_blocking(void **state)
     assert_int_equal(worker.cpus_used, 4);
     queue_destroy(q);
     match_destroy(log.pool);
+}
+
+/* Jobs that find no free cpu go to the staging pool, in order, on the slot whose worker is
+ * largest, while it has a slot that could ever hold them; the rest wait. */
+static void test_dispatch_stages_when_no_slot_is_free(void **state)
+{
+    struct test_worker worker, stage_a, stage_b;
+    struct placement_log log = {0};
+    struct dispatch_stats stats;
+    struct queue *q = NULL;
+
+    assert_int_equal(match_create(&log.pool, 4), 0);
+    assert_int_equal(match_create(&log.stage_pool, 4), 0);
+    assert_int_equal(queue_create(&q), 0);
+    add_worker(log.pool, &worker, 2, 0);
+    add_worker(log.stage_pool, &stage_a, 2, 0); /* staging slots carry whole workers' sizes */
+    add_worker(log.stage_pool, &stage_b, 4, 0);
+    for (uint64_t id = 1; id <= 3; id++)
+        add_job(q, id, 0, 1);
+    add_job(q, 4, 0, 8); /* fits no worker even idle: never staged */
+    add_job(q, 5, 0, 3); /* only the 4-cpu worker could hold it, and job 3 went there */
+    add_job(q, 6, 0, 1); /* staged on the 2-cpu worker */
+    assert_int_equal(
+        dispatch_pass(&stats, q, log.pool, log.stage_pool, 100, record_placement, &log), 0);
+    assert_int_equal(stats.placed, 4);
+    assert_int_equal(log.n, 4);
+    uint64_t ids[] = {1, 2, 3, 6};
+    bool staged[] = {false, false, true, true};
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(log.ids[i], ids[i]);
+        assert_int_equal(log.staged[i], staged[i]);
+    }
+    assert_int_equal(worker.cpus_used, 2); /* staged jobs reserve nothing */
+    assert_int_equal(queue_count(q), 2);   /* 4 and 5 wait */
+    assert_int_equal(match_count(log.stage_pool), 0);
+    queue_destroy(q);
+    match_destroy(log.pool);
+    match_destroy(log.stage_pool);
 }
 
 static void test_dispatch_budget(void **state)
@@ -190,7 +234,7 @@ static void test_dispatch_budget(void **state)
     assert_int_equal(queue_create(&q), 0);
     add_worker(log.pool, &worker, 64, 0);
     assert_int_equal(queue_add(q, 100, 50, &shape), 0);
-    assert_int_equal(dispatch_pass(&stats, q, log.pool, 10, record_placement, &log), 0);
+    assert_int_equal(dispatch_pass(&stats, q, log.pool, NULL, 10, record_placement, &log), 0);
     assert_int_equal(stats.placed, 10);
     assert_true(stats.budget_hit);
     assert_int_equal(log.ids[0], 100);
@@ -208,6 +252,7 @@ int main(void)
         cmocka_unit_test(test_pick_respects_memory_and_state),
         cmocka_unit_test(test_dispatch_order_and_no_blocking),
         cmocka_unit_test(test_dispatch_budget),
+        cmocka_unit_test(test_dispatch_stages_when_no_slot_is_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
