@@ -186,9 +186,8 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
                                result->err_len, result->err_truncated)) < 0)
         return rc;
     uint64_t job_id = a->job_id;
-    struct worker *w = a->worker;
+    workers_note_end(s->workers, a, clock_mono_ms());
     workers_detach(s->workers, a);
-    workers_note_finish(s->workers, w, clock_mono_ms());
     if (!cancelled) /* a cancelled job was counted as ended when it was cancelled */
         job_ended(s, job_id, COHORT_JOB_RUNNING, end.state, now);
     s->dispatch_wanted = true;

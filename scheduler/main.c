@@ -81,7 +81,7 @@ static void usage(FILE *out)
             "                      drop a connection not through its handshake by then\n"
             "                      (default 5)\n"
             "  --stage-jobs N      jobs a worker whose cpus are all taken may be sent, to\n"
-            "                      start the moment one frees (default 2; 0 = none)\n"
+            "                      start the moment one frees (default 4; 0 = none)\n"
             "  --help              show this help\n"
             "  --version           show the version\n\n");
     enroll_usage(out);

@@ -9,7 +9,7 @@
 struct sched;
 
 #define SCHED_DEFAULT_MAX_SUBMIT_JOBS 1000000u /* max-submit-jobs */
-#define SCHED_DEFAULT_STAGE_JOBS 2             /* stage-jobs */
+#define SCHED_DEFAULT_STAGE_JOBS 4             /* stage-jobs */
 #define SCHED_MAX_STAGE_JOBS 64
 #define SCHED_DEFAULT_MAX_PENDING_PER_USER 1000000u /* max-pending-per-user */
 

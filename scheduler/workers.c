@@ -152,7 +152,8 @@ static void update_pool(struct workers *ws, struct worker *w)
     bool eligible = w->connected && !w->draining && !w->leaving && !w->suspect;
     uint32_t free_cpus = w->cpus > w->cpus_used ? w->cpus - w->cpus_used : 0;
     uint64_t free_mem = w->mem > w->mem_used ? w->mem - w->mem_used : 0;
-    bool may_stage = eligible && w->turning_over && w->n_staged < ws->stage_jobs;
+    bool may_stage = eligible && w->turning_over && w->n_staged < ws->stage_jobs &&
+                     w->run_16ths > 0 && w->run_16ths <= ws->stage_window_ms * 16 / 4;
 
     place_slot(ws->pool, &w->slot, eligible, free_cpus, free_mem);
     place_slot(ws->stage_pool, &w->stage_slot, may_stage, w->cpus, w->mem);
@@ -339,6 +340,7 @@ static void start_staged(struct workers *ws, struct attempt *a)
     struct worker *w = a->worker;
 
     stage_unlink(ws, a);
+    a->started_mono = clock_mono_ms();
     w->cpus_used += a->cpus;
     w->mem_used += a->mem;
 }
@@ -377,6 +379,7 @@ int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, u
         a->staged_mono = clock_mono_ms();
         stage_append(ws, a);
     } else {
+        a->started_mono = clock_mono_ms();
         w->cpus_used += cpus;
         w->mem_used += mem;
     }
@@ -408,13 +411,21 @@ void workers_detach(struct workers *ws, struct attempt *a)
     free(a);
 }
 
-void workers_note_finish(struct workers *ws, struct worker *w, int64_t now)
+void workers_note_end(struct workers *ws, const struct attempt *a, int64_t now)
 {
+    struct worker *w = a->worker;
+    int64_t ran_ms = a->staged ? 0 : now - a->started_mono;
+
+    /* a long job counts as one window at most: a few short ones make up for it */
+    if (ran_ms > ws->stage_window_ms)
+        ran_ms = ws->stage_window_ms;
+    /* a moving mean over about the last 8 jobs; at least 1, which stands for "known" */
+    int64_t ran = ran_ms * 16, old = w->run_16ths;
+    int64_t mean = old ? old + (ran - old) / 8 : ran;
+    w->run_16ths = mean > 0 ? mean : 1;
     w->finished_mono = now;
-    if (!w->turning_over) {
-        w->turning_over = true;
-        update_pool(ws, w);
-    }
+    w->turning_over = true;
+    update_pool(ws, w);
 }
 
 void workers_start_staged(struct workers *ws, struct attempt *a)

@@ -37,6 +37,7 @@ struct worker {
     struct attempt *staged_first, *staged_last; /* staged attempts, in the order they start */
     uint32_t n_staged;
     int64_t finished_mono;        /* monotonic ms of the last result that ended a job here */
+    int64_t run_16ths;            /* mean ms its recent jobs ran, x16 (0 = none yet) */
     bool turning_over;            /* ended a job within the stage window */
     bool restage_wanted;          /* staged jobs before a reload: to learn them again */
     struct match_slot slot;       /* its place in the dispatch pool */
@@ -51,10 +52,11 @@ struct attempt {
     uint32_t number; /* the attempt number, 1 for the first run */
     uint32_t cpus;
     uint64_t mem;
-    bool cancelled;      /* the user cancelled the job while this ran */
-    bool staged;         /* sent to a worker whose cpus were taken; holds none until it starts */
-    bool taking_back;    /* a TAKE_BACK asks the worker to give it back */
-    int64_t staged_mono; /* monotonic ms it was staged */
+    bool cancelled;       /* the user cancelled the job while this ran */
+    bool staged;          /* sent to a worker whose cpus were taken; holds none until it starts */
+    bool taking_back;     /* a TAKE_BACK asks the worker to give it back */
+    int64_t staged_mono;  /* monotonic ms it was staged */
+    int64_t started_mono; /* monotonic ms it took its cpus (sent, or started from staged) */
     struct attempt *stage_next; /* in worker->staged_first, while staged */
     bool start_unsaved;         /* started_at is not written to the database yet */
     int64_t started_at;         /* wall-clock ms its worker said it started; 0 until then */
@@ -67,8 +69,9 @@ struct workers;
 /*
  * Staging. A worker whose cpus are all taken may be sent up to stage_jobs more jobs, which
  * it starts the moment its cpus free, first in first out, instead of a round trip later.
- * Only a worker that is turning jobs over (one ended within the stage window) is sent any,
- * so that none waits behind long jobs; the worker's FIFO is mirrored here: when an attempt
+ * Only a worker that is turning short jobs over is sent any, so that none waits behind long
+ * ones: a job ended there within the stage window, and its recent jobs ran for a quarter
+ * of the window or less on average. The worker's FIFO is mirrored here: when an attempt
  * ends, the staged attempts that then fit are counted as started, as the worker starts
  * them. A staged job is shown as pending; staging.c takes it back when it should start
  * elsewhere.
@@ -138,8 +141,9 @@ int workers_attach(struct workers *ws, struct attempt **out, struct worker *w, u
  * fit now start. */
 void workers_detach(struct workers *ws, struct attempt *a);
 
-/* A job ended by its result on w at monotonic time now: w is turning jobs over. */
-void workers_note_finish(struct workers *ws, struct worker *w, int64_t now);
+/* The started attempt a ended by its result at monotonic time now (before it is detached):
+ * its worker is turning jobs over, and how long a ran counts in its mean. */
+void workers_note_end(struct workers *ws, const struct attempt *a, int64_t now);
 
 /* The worker says the staged attempt a started (it runs, whatever the mirror thought). */
 void workers_start_staged(struct workers *ws, struct attempt *a);

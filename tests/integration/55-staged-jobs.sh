@@ -18,8 +18,10 @@ job=(sh -c 's=$(date +%s%N); echo "$2" >>"$4"; sleep "$1"; echo "$s $(date +%s%N
 # The state, reason and worker of a job as `cohort show` says.
 brief() { cohort show "$1" --json | jq -r '"\(.state) \(.worker) \(.reason)"'; }
 
-# Make the worker that takes jobs now one that turns jobs over: one just ended there.
-turn_over() { assert_exit 0 cohort submit --wait -- true; }
+# Make the worker that takes jobs now one that turns jobs over: 12 short jobs just ended
+# there, one after another (enough to bring the mean gap between its job ends down from the
+# longest it counts, a heartbeat, to a few hundred ms).
+turn_over() { assert_exit 0 cohort submit --wait -a 1-12 -- true; }
 
 # On WORKER, the only one taking jobs: run a job of SECS seconds and stage job NAME behind
 # it (submitted with the extra options); sets BLOCKER and STAGED to their ids.
