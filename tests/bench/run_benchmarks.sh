@@ -6,7 +6,8 @@
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
 # DEEP_JOBS=1000000 DEEP_SAMPLE=10000 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
 # two e2e workers offers, one grid per value; `host` is the worker's default, all of this
-# machine's). Figures go to stdout as `name key=value...`, and after each benchmark the
+# machine's) E2E_STAGE_JOBS=4 (the scheduler's --stage-jobs, one grid per value and cpus
+# value: "0 2" compares e2e without and with staged jobs in one run). Figures go to stdout as `name key=value...`, and after each benchmark the
 # CPU time the host's other guests took from this machine meanwhile (`host_stolen`);
 # progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
@@ -25,6 +26,7 @@ DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
 POLL_RUNS=${POLL_RUNS:-2}
 E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host 8}
+E2E_STAGE_JOBS=${E2E_STAGE_JOBS:-4}
 ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
 
 # Stop every daemon still running and start a scheduler on an empty state dir (arguments
@@ -79,24 +81,26 @@ bench_submit() {
     # the million-job bulk submit is measured by bench_deep
 }
 
-# Two real workers, on a fresh grid for each value of E2E_WORKER_CPUS; the figures of
-# each grid are prefixed by the cpus its workers offer. bench_e2e is told the daemons' pids,
-# to print the CPU each part of the grid spent per job (steadier from run to run than the
-# rates) and what that bounds.
+# Two real workers, on a fresh grid for each value of E2E_WORKER_CPUS and E2E_STAGE_JOBS;
+# the figures of each grid are prefixed by the cpus its workers offer and the jobs each may
+# have staged. bench_e2e is told the daemons' pids, to print the CPU each part of the grid
+# spent per job (steadier from run to run than the rates) and what that bounds.
 bench_e2e() {
-    local cpus
+    local cpus stage
     local -a offer
     for cpus in $E2E_WORKER_CPUS; do
-        offer=()
-        [[ "$cpus" == host ]] || offer=(--cpus "$cpus")
-        fresh_grid
-        start_worker w1 "${offer[@]}"
-        start_worker w2 "${offer[@]}"
-        wait_workers_up 2
-        BENCH_SCHEDULER_PID=$(daemon_pid scheduler) \
-            BENCH_WORKER_PIDS="$(daemon_pid w1) $(daemon_pid w2)" \
-            "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS" |
-            sed "s/^\(e2e_[a-z]*\) /\1 worker_cpus=$cpus /"
+        for stage in $E2E_STAGE_JOBS; do
+            offer=()
+            [[ "$cpus" == host ]] || offer=(--cpus "$cpus")
+            fresh_grid --stage-jobs "$stage"
+            start_worker w1 "${offer[@]}"
+            start_worker w2 "${offer[@]}"
+            wait_workers_up 2
+            BENCH_SCHEDULER_PID=$(daemon_pid scheduler) \
+                BENCH_WORKER_PIDS="$(daemon_pid w1) $(daemon_pid w2)" \
+                "$BENCH_BIN/bench_e2e" "$COHORT_SCHEDULER" "$E2E_JOBS" |
+                sed "s/^\(e2e_[a-z]*\) /\1 worker_cpus=$cpus stage_jobs=$stage /"
+        done
     done
 }
 

@@ -6,7 +6,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # (timings are never asserted).
 export SUBMIT_SINGLE=200 SUBMIT_BULK=500 E2E_JOBS=200 LATENCY_JOBS=50 SIM_WORKERS=20
 export SIM_JOBS=2000 IDLE_SECS=1 DEEP_JOBS=5000 DEEP_SAMPLE=500 POLL_RUNS=1
-export E2E_WORKER_CPUS="1 host"
+export E2E_WORKER_CPUS="1 host" E2E_STAGE_JOBS="0 4"
 
 step "run_benchmarks.sh all"
 assert_exit 0 timeout 240 bash "$COHORT_SRC/tests/bench/run_benchmarks.sh" all
@@ -27,11 +27,12 @@ figure() {
 
 figure submit_single 1 submits submits_per_s
 figure submit_bulk 2 jobs jobs_per_s
-figure e2e_grid 4 jobs jobs_per_s
-figure e2e_machine 2 processes spawns_per_s cpu_ms_per_spawn
-figure e2e_ratio 4 grid_over_machine
-figure e2e_cpu 4 scheduler_ms_per_job workers_ms_per_job jobs_ms_per_job client_ms_per_job
-figure e2e_bound 4 ratio_with_every_core_busy cores_busy
+# two worker sizes, each without and with staged jobs: 4 grids, 2 submit modes each
+figure e2e_grid 8 stage_jobs jobs jobs_per_s
+figure e2e_machine 4 stage_jobs processes spawns_per_s cpu_ms_per_spawn
+figure e2e_ratio 8 stage_jobs grid_over_machine
+figure e2e_cpu 8 scheduler_ms_per_job workers_ms_per_job jobs_ms_per_job client_ms_per_job
+figure e2e_bound 8 ratio_with_every_core_busy cores_busy
 figure latency_submit_to_start 1 jobs p50_ms p99_ms
 figure latency_submit_to_result 1 jobs p50_ms p99_ms
 figure sim_register 1 workers seconds
