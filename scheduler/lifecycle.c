@@ -203,6 +203,7 @@ int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, boo
 
     if (rc < 0)
         return rc;
+    charge = charge && !a->staged; /* a staged attempt never started: nothing was lost */
     uint64_t job_id = a->job_id;
     snprintf(attempt_reason, sizeof attempt_reason, "worker %s %s", a->worker->name, cause);
     struct run_end lost = {

@@ -126,7 +126,8 @@ int lifecycle_finish(struct sched *s, struct attempt *a, const struct msg_job_re
 /* Attempt a is lost (its worker is gone or fenced it, or the RUN could not be sent): back
  * to pending, or failed when charge is set and the job's charged losses exceed its retries;
  * cause completes "worker X ...". Without charge (not the job's fault: a clean shutdown, an
- * unsendable RUN, a fenced attempt) the loss costs no retry. Its output is never stored.
+ * unsendable RUN, a fenced attempt, a staged attempt) the loss costs no retry. Its output is
+ * never stored.
  * Releases a. */
 int lifecycle_requeue(struct sched *s, struct attempt *a, const char *cause, bool charge);
 

@@ -30,11 +30,13 @@ static void worker_gone(struct sched *s, struct worker *w, const char *cause, bo
     if (log_limit_due(&w->gone_log, clock_mono_ms(), LOG_REPEAT_INTERVAL_MS, &times))
         log_msg(charge ? LOG_WARN : LOG_INFO, "worker %s %s; requeueing its %u jobs%s", w->name,
                 cause, w->n_running, times > 1 ? " (again: the requeue could not be stored)" : "");
+    workers_pause_staged(s->workers, w, true);
     while (w->attempts)
         if (lifecycle_requeue(s, w->attempts, cause, charge) < 0) {
             /* the turn is rolled back and reloaded: what is left is retried next sweep */
             break;
         }
+    workers_pause_staged(s->workers, w, false);
     workers_disconnect(s->workers, w);
     store_worker_set_last_seen(s->store, w->name, w->last_seen);
     s->dispatch_wanted = true;
@@ -104,12 +106,14 @@ static void reconcile(struct sched *s, struct worker *w, const struct msg_regist
         sched_send_worker(s, w, &kill, OUTBOX_WORKER, ja->job_id, ja->attempt);
     }
     struct attempt *a = repeat ? NULL : w->attempts;
+    workers_pause_staged(s->workers, w, true);
     while (a) {
         struct attempt *next = a->next;
         if (!hmap_get(&listed, a->job_id, NULL, NULL) && lifecycle_requeue(s, a, cause, true) < 0)
             break;
         a = next;
     }
+    workers_pause_staged(s->workers, w, false);
     hmap_free(&listed);
     workers_restage(s->workers, w, reg->staged, reg->n_staged);
 }

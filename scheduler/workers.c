@@ -348,7 +348,7 @@ static void start_staged(struct workers *ws, struct attempt *a)
 /* Start w's staged attempts while the first one fits, as the worker does. */
 static void start_fitting(struct workers *ws, struct worker *w)
 {
-    while (w->staged_first && staged_fits(w, w->staged_first))
+    while (!w->staged_paused && w->staged_first && staged_fits(w, w->staged_first))
         start_staged(ws, w->staged_first);
 }
 
@@ -425,6 +425,13 @@ void workers_note_end(struct workers *ws, const struct attempt *a, int64_t now)
     w->run_16ths = mean > 0 ? mean : 1;
     w->finished_mono = now;
     w->turning_over = true;
+    update_pool(ws, w);
+}
+
+void workers_pause_staged(struct workers *ws, struct worker *w, bool paused)
+{
+    w->staged_paused = paused;
+    start_fitting(ws, w);
     update_pool(ws, w);
 }
 

@@ -40,6 +40,7 @@ struct worker {
     int64_t run_16ths;            /* mean ms its recent jobs ran, x16 (0 = none yet) */
     bool turning_over;            /* ended a job within the stage window */
     bool restage_wanted;          /* staged jobs before a reload: to learn them again */
+    bool staged_paused;           /* its attempts are being requeued: none starts meanwhile */
     struct match_slot slot;       /* its place in the dispatch pool */
     struct match_slot stage_slot; /* its place in the staging pool */
     struct log_limit gone_log;    /* "requeueing its jobs", which a failing store repeats */
@@ -144,6 +145,11 @@ void workers_detach(struct workers *ws, struct attempt *a);
 /* The started attempt a ended by its result at monotonic time now (before it is detached):
  * its worker is turning jobs over, and how long a ran counts in its mean. */
 void workers_note_end(struct workers *ws, const struct attempt *a, int64_t now);
+
+/* While paused, no staged attempt of w counts as started when another ends: the scheduler
+ * is taking w's attempts back, and a staged one that never started must not be charged as
+ * a lost run. Resuming starts those that fit. */
+void workers_pause_staged(struct workers *ws, struct worker *w, bool paused);
 
 /* The worker says the staged attempt a started (it runs, whatever the mirror thought). */
 void workers_start_staged(struct workers *ws, struct attempt *a);

@@ -296,6 +296,50 @@ static void test_fenced_result_requeues_without_costing_a_retry(void **state)
     assert_job(s, id, COHORT_JOB_COMPLETED, 2, 0, NULL);
 }
 
+/* Staged attempts never started: losing them costs no retry, whether their worker is lost
+ * (even when a running job ends first in the same sweep) or gives them back. */
+static void test_staged_attempts_cost_no_retry(void **state)
+{
+    struct fixture *f = *state;
+    struct sched *s = &f->s;
+    struct worker *w = register_worker(s, "w1", "peer-1", "i1", NULL, 0);
+    uint64_t running = submit(s, 0), staged = submit(s, 0);
+    struct job_shape shape = {.cpus = 1};
+
+    /* staged first: the running attempt is then requeued first, and its end must not start
+     * the staged one in the scheduler's mirror */
+    assert_int_equal(lifecycle_place(s, staged, &shape, &w->stage_slot, true), 0);
+    place(s, running, w);
+    assert_true(workers_attempt(s->workers, staged)->staged);
+    assert_ptr_equal(w->attempts, workers_attempt(s->workers, running));
+    end_turn(s);
+    worker_lost(s, w, "was lost");
+    end_turn(s);
+    assert_job(s, running, COHORT_JOB_FAILED, 1, 0,
+               "worker lost and retries exhausted (1 attempts)");
+    assert_job(s, staged, COHORT_JOB_PENDING, 1, 0, "requeued: worker w1 was lost");
+
+    /* a worker gives a job back before it started it */
+    w = register_worker(s, "w1", "peer-2", "i2", NULL, 0);
+    take_from_queue(s, staged);
+    place(s, staged, w);
+    end_turn(s);
+    struct msg m = {.type = MSG_JOB_RESULT};
+    m.u.result = (struct msg_job_result){.job_id = staged,
+                                         .attempt = 2,
+                                         .state = COHORT_JOB_FAILED,
+                                         .exit_code = -1,
+                                         .reason = "given back before it started",
+                                         .returned = true};
+    worker_on_result(s, (const uint8_t *)w->peer, w->peer_len, w, &m);
+    struct seen seen = end_turn(s);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.types[0], MSG_RESULT_ACK);
+    assert_job(s, staged, COHORT_JOB_PENDING, 2, 0,
+               "requeued: worker w1 gave it back before it started");
+    assert_int_equal(queue_count(s->queue), 1);
+}
+
 static void test_fenced_result_of_a_cancelled_job_keeps_it_cancelled(void **state)
 {
     struct fixture *f = *state;
@@ -427,6 +471,7 @@ int main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_fenced_result_requeues_without_costing_a_retry, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_staged_attempts_cost_no_retry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fenced_result_of_a_cancelled_job_keeps_it_cancelled,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
