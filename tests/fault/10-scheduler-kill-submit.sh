@@ -19,7 +19,10 @@ mapfile -t kill_points < <(printf '%s\n' "${kill_points[@]}" | sort -n -u)
 acked=$TEST_DIR/acked.txt
 : >"$acked"
 step "submitting $SUBMISSIONS jobs one by one; SIGKILL after ${kill_points[*]} acknowledgements"
-start_background "$BURST_BIN" -n "$SUBMISSIONS" -i 2 -t 1000 -d 120000 "$acked"
+# 5 ms between submissions: each kill lands up to about 150 ms after its point (polling, the
+# random delay, noticing the restart), so 5 kills stay within the 100 submissions after the
+# last point (at 2 ms the burst once ended before the fifth kill)
+start_background "$BURST_BIN" -n "$SUBMISSIONS" -i 5 -t 1000 -d 120000 "$acked"
 burst_pid=$BACKGROUND_PID
 
 acked_count() { grep -c '' "$acked" || true; }
