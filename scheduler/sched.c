@@ -173,11 +173,14 @@ static void dispatch(struct sched *s)
     size_t budget = SCHED_DISPATCH_BUDGET;
 
     s->dispatch_wanted = false;
+    s->queue_sifted = false;
     int rc = dispatch_pass(&stats, s->queue, workers_pool(s->workers),
                            workers_stage_pool(s->workers), budget, lifecycle_place, s);
     if (rc == COHORT_ETOOBIG || stats.budget_hit) {
         s->dispatch_wanted = true; /* the outbox or the budget is full: go on next turn */
-    } else if (rc < 0) {
+    } else if (rc == 0) {
+        s->queue_sifted = true;
+    } else {
         if (rc != COHORT_EIO) /* the store logs its own failures, at most every 10 s */
             log_error("dispatch stopped: %s", store_last_error(s->store));
         s->reload_wanted = true;

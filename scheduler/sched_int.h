@@ -54,6 +54,7 @@ struct sched {
     int64_t last_sweep_mono;        /* when leases were last checked */
     int64_t staged_scanned_mono;    /* when staged jobs were last checked for their wait */
     bool dispatch_wanted;           /* something changed that may let pending jobs start */
+    bool queue_sifted;              /* the last dispatch pass placed every job that fit */
     bool reload_wanted;             /* memory and database disagree: reload after the commit */
     int64_t reload_failed_at;       /* monotonic ms of the last failed reload; 0 when loaded */
     int64_t store_retry_mono;       /* after a failed turn: no dispatch or reload before this */

@@ -46,8 +46,10 @@ void staging_take_back(struct sched *s)
 
     if (workers_staged_count(ws) == workers_taking_back_count(ws))
         return;
-    /* a free slot the queue could not fill, after this turn's dispatch */
-    bool room = workers_taking_back_count(ws) == 0 && match_most_free_cpus(workers_pool(ws)) > 0;
+    /* a free slot the queue could not fill: the last dispatch pass went through the queue
+     * (nothing that changed since would be left to a later pass) */
+    bool room = s->queue_sifted && !s->dispatch_wanted && workers_taking_back_count(ws) == 0 &&
+                match_most_free_cpus(workers_pool(ws)) > 0;
     if (!room && now - s->staged_scanned_mono < STAGED_SCAN_MS)
         return;
     s->staged_scanned_mono = now;
