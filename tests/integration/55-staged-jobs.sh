@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # 55-staged-jobs.sh — jobs staged on a busy worker: shown pending, started as a cpu frees
 # and never beside another job on it, taken back when another worker frees or the worker is
-# drained, cancelled unstarted, and kept through a scheduler restart.
+# drained, cancelled unstarted, kept through a scheduler restart, given back by a worker
+# that stops.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # A heartbeat of 3 s: a staged job may wait 3 s on its worker before it is taken back, and
@@ -109,3 +110,16 @@ assert_exit 0 cohort wait "$BLOCKER" "$STAGED" --timeout 30
 assert_eq 1 "$(grep -c '^kept$' "$marks")" "runs of the job staged across the restart"
 assert_eq 1 "$(grep -c '^blocker-kept$' "$marks")" "runs of the job running across the restart"
 assert_eq completed "$(job_field "$STAGED" state)" "the job staged across the restart"
+
+step "a worker that stops gives its staged jobs back at once, and they run elsewhere"
+stage_behind w1 2 handed
+signal_daemon w1 TERM # waits for w1 to end: its running job finishes within the grace
+assert_eq completed "$(job_field "$BLOCKER" state)" "the stopped worker's running job"
+read -r state worker reason <<<"$(brief "$STAGED")"
+assert_eq pending "$state" "the job w1 gave back"
+[[ "$reason" == *"w1 gave it back before it started"* ]] || fail "its reason is '$reason'"
+assert_eq 0 "$(grep -c '^handed$' "$marks" || true)" "runs of the job given back, so far"
+assert_exit 0 cohort resume w2
+assert_exit 0 cohort wait "$STAGED" --timeout 30
+assert_eq w2 "$(job_field "$STAGED" worker)" "where the job given back ran"
+assert_eq 1 "$(grep -c '^handed$' "$marks")" "runs of the job given back"
