@@ -109,11 +109,12 @@ void agent_shutdown(struct agent *a, agent_stopped_cb on_stopped, void *arg)
     log_info("stopping: no new jobs; %" PRIu32 " running jobs have %" PRIu32
              " ms to finish, then they are killed",
              runner_count(a->runner), a->cfg.grace_ms);
+    if (a->welcomed)
+        send_leaving(a, now);
+    /* after LEAVING: the scheduler must not send a job it gets back here again */
     if (a->staged.count) {
         log_info("stopping: giving back %" PRIu32 " jobs that had not started", a->staged.count);
         agent_give_back_staged(a, "given back before it started: the worker is stopping", false);
     }
-    if (a->welcomed)
-        send_leaving(a, now);
     /* the tick finishes the stop, never this call: the caller may still use a */
 }
