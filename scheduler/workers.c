@@ -7,6 +7,7 @@
 #include "clock.h"
 #include "cohort.h"
 #include "hmap.h"
+#include "job_fit.h"
 #include "log.h"
 
 struct workers {
@@ -286,14 +287,11 @@ void workers_heard(struct workers *ws, struct worker *w, int64_t now_ms, int64_t
     }
 }
 
-/* Whether a staged attempt fits beside w's started ones, by the rule the worker starts its
- * staged jobs by: an idle worker takes any job. */
+/* Whether a staged attempt fits beside w's started ones, by the worker's rule (job_fit.h). */
 static bool staged_fits(const struct worker *w, const struct attempt *a)
 {
-    if (w->n_running == w->n_staged)
-        return true;
-    return w->cpus_used + (uint64_t)a->cpus <= w->cpus &&
-           (a->mem == 0 || w->mem_used + a->mem <= w->mem);
+    return job_fits(a->cpus, a->mem, w->n_running == w->n_staged, w->cpus_used, w->mem_used,
+                    w->cpus, w->mem);
 }
 
 static void stage_append(struct workers *ws, struct attempt *a)

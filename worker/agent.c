@@ -16,6 +16,7 @@
 #include "cohort.h"
 #include "curve_client.h"
 #include "fence.h"
+#include "job_fit.h"
 #include "log.h"
 
 #define AGENT_TICK_MS 100         /* how often heartbeats, resends and silence are checked */
@@ -350,10 +351,10 @@ static void fail_run(struct agent *a, const struct msg_run *run, const char *rea
     report_unrun(a, &res, keep);
 }
 
-/* End a staged job that never started: state and reason; fenced or else returned (given
- * back: the job runs again at no cost) for state FAILED. */
+/* End a staged job that never started, with state and reason; marked fenced, or returned
+ * (given back: the job runs again at no cost), as the caller says. */
 static void end_staged(struct agent *a, const struct msg_run *run, uint8_t state,
-                       const char *reason, bool fenced)
+                       const char *reason, bool fenced, bool returned)
 {
     struct attempt_result res = {
         .job_id = run->job_id,
@@ -362,7 +363,7 @@ static void end_staged(struct agent *a, const struct msg_run *run, uint8_t state
         .exit_code = -1,
         .finished_at = clock_now_ms(),
         .fenced = fenced,
-        .returned = state == COHORT_JOB_FAILED && !fenced,
+        .returned = returned,
     };
 
     snprintf(res.reason, sizeof res.reason, "%s", reason);
@@ -376,22 +377,20 @@ void agent_give_back_staged(struct agent *a, const char *reason, bool fenced)
     struct msg *m;
 
     while ((m = staged_pop(&a->staged))) {
-        end_staged(a, &m->u.run, COHORT_JOB_FAILED, reason, fenced);
+        end_staged(a, &m->u.run, COHORT_JOB_FAILED, reason, fenced, !fenced);
         msg_free(m);
     }
 }
 
-/* Whether a job asking for cpus and mem (0 = no request) fits beside those running now. A
- * job fits an idle worker whatever it asks, so that none waits forever. */
+/* Whether a job asking for cpus and mem fits beside those running now (job_fit.h). */
 static bool fits_now(const struct agent *a, uint32_t cpus, uint64_t mem)
 {
     uint32_t cpus_held;
     uint64_t mem_held;
 
-    if (runner_count(a->runner) == 0)
-        return true;
     runner_held(a->runner, &cpus_held, &mem_held);
-    return cpus_held + (uint64_t)cpus <= a->cfg.cpus && (mem == 0 || mem_held + mem <= a->cfg.mem);
+    return job_fits(cpus, mem, runner_count(a->runner) == 0, cpus_held, mem_held, a->cfg.cpus,
+                    a->cfg.mem);
 }
 
 /* Hand a RUN to the runner, with its spool directory; a failure is reported as its result. */
@@ -570,7 +569,7 @@ static bool on_kill(struct agent *a, struct msg *m)
 
     if (staged) {
         /* a stale attempt is not given back: the scheduler expects it nowhere */
-        end_staged(a, &staged->u.run, state, reason, false);
+        end_staged(a, &staged->u.run, state, reason, false, false);
         msg_free(staged);
         start_staged(a);
     } else if (runner_kill(a->runner, kill->job_id, kill->attempt, state, reason) < 0) {
@@ -594,7 +593,7 @@ static bool on_take_back(struct agent *a, struct msg *m)
                   take_back->job_id, take_back->attempt);
         return false;
     }
-    end_staged(a, &staged->u.run, COHORT_JOB_FAILED, "given back before it started", false);
+    end_staged(a, &staged->u.run, COHORT_JOB_FAILED, "given back before it started", false, true);
     msg_free(staged);
     start_staged(a);
     return false;
