@@ -14,8 +14,10 @@
  * ZMQ_EVENTS or a receive has been called. So every wake-up drains the socket until a
  * receive finds nothing, at most `batch` messages at a time; when the batch runs out the
  * idle handle keeps the loop spinning so the rest is read on the next turn without blocking.
- * A send can also swallow the signal, so every send starts the idle handle, and the prepare
- * handle re-checks ZMQ_EVENTS right before the loop blocks.
+ * A send can also swallow the signal (libzmq reads the socket's command pipe while sending),
+ * so the prepare handle, which runs after every callback of a turn and right before the loop
+ * blocks, re-checks ZMQ_EVENTS. A send needs nothing more, as long as no other prepare
+ * handle of the loop sends (on_turn's sends come before the check).
  */
 
 #define ZSOCK_DEFAULT_BATCH 256
@@ -215,8 +217,7 @@ int zsock_send(struct zsock *zs, const uint8_t *peer, size_t peer_len, const voi
         else
             rc = COHORT_EINTERNAL;
     }
-    uv_idle_start(&zs->idle, on_idle); /* the send may have swallowed ZMQ_FD's signal */
-    return rc;
+    return rc; /* on_prepare re-checks the socket before the loop blocks */
 }
 
 void *zsock_socket(struct zsock *zs)

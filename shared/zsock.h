@@ -32,8 +32,9 @@ int zsock_open(struct zsock **out, uv_loop_t *loop, void *socket, unsigned batch
 /* Send one message: the routing id frame first when peer is not NULL (ROUTER), then data.
  * Never blocks. Returns 0, COHORT_ECONNECT when the peer is unknown or gone
  * (ROUTER_MANDATORY), COHORT_ETIMEDOUT when the peer's queue is full, COHORT_EINTERNAL on
- * any other failure. Safe to call from inside the callbacks; the socket is re-checked
- * before the loop blocks, so no wake-up is lost to the edge-triggered fd. */
+ * any other failure. Safe to call from any callback of the loop except another prepare
+ * handle's: the socket is re-checked at the end of each turn, before the loop blocks, so no
+ * wake-up is lost to the edge-triggered fd. */
 int zsock_send(struct zsock *zs, const uint8_t *peer, size_t peer_len, const void *data,
                size_t len);
 
