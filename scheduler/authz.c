@@ -26,6 +26,7 @@ static const struct rule {
     [MSG_STATUS] = {USERS, "read the status of the pool"},
     [MSG_DRAIN] = {ADMINS, "drain workers"},
     [MSG_RESUME] = {ADMINS, "resume workers"},
+    [MSG_BACKUP] = {ADMINS, "back up the scheduler's database"},
     [MSG_REGISTER] = {WORKERS, "act as workers"},
     [MSG_HEARTBEAT] = {WORKERS, "act as workers"},
     [MSG_JOB_STARTED] = {WORKERS, "act as workers"},

@@ -10,6 +10,7 @@
 #include <zmq.h>
 
 #include "authz.h"
+#include "backup.h"
 #include "clock.h"
 #include "dispatch.h"
 #include "log.h"
@@ -48,6 +49,7 @@ static const struct handler {
     [MSG_STATUS] = {client_on_status, FROM_CLIENT},
     [MSG_DRAIN] = {client_on_drain, FROM_CLIENT},
     [MSG_RESUME] = {client_on_drain, FROM_CLIENT},
+    [MSG_BACKUP] = {client_on_backup, FROM_CLIENT},
     [MSG_REGISTER] = {worker_on_register, FROM_NEW_WORKER},
     [MSG_HEARTBEAT] = {worker_on_heartbeat, FROM_WORKER},
     [MSG_JOB_STARTED] = {worker_on_started, FROM_WORKER},
@@ -200,6 +202,7 @@ static int save_start(void *arg, const struct attempt *a)
 void sched_end_turn(struct sched *s)
 {
     int64_t now = clock_mono_ms();
+    bool backup_left;
 
     if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
@@ -216,6 +219,7 @@ void sched_end_turn(struct sched *s)
         outbox_drain(s->outbox, sched_send_committed, s);
         store_checkpoint_if_due(s->store); /* the answers are on their way */
     }
+    backup_left = backup_turn(s); /* between transactions */
     /* memory must match the database before the next message: reload at once after a
      * failure, and retry a failed reload only after a rest */
     if (s->reload_wanted && (s->reload_failed_at == 0 || !storage_resting(s, now))) {
@@ -234,7 +238,7 @@ void sched_end_turn(struct sched *s)
             s->dispatch_wanted = true;
         }
     }
-    if (store_in_transaction(s->store))
+    if (store_in_transaction(s->store) || backup_left)
         kick_after(s, 0);
     else if (s->dispatch_wanted || s->reload_wanted)
         kick_after(s, storage_resting(s, now) ? s->store_retry_mono - now : 0);
@@ -376,6 +380,7 @@ static void on_signal(uv_signal_t *handle, int signum)
     /* give the last replies a moment to leave once the socket is closed */
     int linger = SHUTDOWN_LINGER_MS;
     zmq_setsockopt(s->router, ZMQ_LINGER, &linger, sizeof linger);
+    backup_cancel(s);
     zsock_close(&s->zsock);
     waiters_destroy(s->waiters);
     s->waiters = NULL;
@@ -486,6 +491,7 @@ void sched_destroy(struct sched *s)
     workers_destroy(s->workers);
     queue_destroy(s->queue);
     user_pending_destroy(s->user_pending);
+    backup_cancel(s);
     store_close(s->store);
     free(s);
 }

@@ -43,6 +43,7 @@ struct sched {
     struct workers *workers;           /* workers and the attempts they run */
     struct waiters *waiters;           /* blocked WAIT requests */
     struct outbox *outbox;             /* messages waiting for the commit */
+    struct backup *backup;             /* the BACKUP being written; NULL when none */
     struct job_stats stats;
     struct list_budget list_budget; /* rows JOBS listings may read while jobs run */
     struct list_defer list_defer;   /* listings waiting for that budget */
@@ -180,6 +181,11 @@ void client_on_status(struct sched *s, const uint8_t *peer, size_t peer_len, str
                       const struct msg *m);
 void client_on_drain(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                      const struct msg *m);
+
+/* ---- backup.c: the BACKUP request (w is always NULL) ---- */
+
+void client_on_backup(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                      const struct msg *m);
 
 /* A frame that did not decode (status: msg_decode's code; why: its reason): a client
  * request whose type and req_id can still be read is answered with COHORT_EPROTO and why. */

@@ -499,7 +499,12 @@ int store_open(struct store **out, const char *path, char *err, size_t err_len)
     }
     sqlite3_busy_timeout(st->db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(st->db, 1);
-    if ((rc = exec_text(st, "PRAGMA journal_mode = WAL", "cannot use WAL mode")) < 0 ||
+    /* The scheduler owns the database alone (its state dir is flock'ed): holding SQLite's
+     * locks for good spares every transaction its eight lock calls, and set before WAL mode
+     * it keeps the WAL index in memory instead of a shared -shm file. Other processes cannot
+     * open the database while the scheduler runs; `cohort backup` copies it. */
+    if ((rc = exec_text(st, "PRAGMA locking_mode = EXCLUSIVE", "cannot lock the database")) < 0 ||
+        (rc = exec_text(st, "PRAGMA journal_mode = WAL", "cannot use WAL mode")) < 0 ||
         (rc = exec_text(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous")) < 0 ||
         (rc = exec_text(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store")) < 0 ||
         /* a huge submission grows the WAL; give the space back after checkpoints */

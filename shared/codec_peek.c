@@ -14,7 +14,7 @@ int msg_peek_request(const void *frame, size_t len, uint8_t *type, uint64_t *req
     /* [version, type, req_id, ...]: every client request starts with its req_id */
     if (mp_read_array(&in, &n_wire, UINT32_MAX) < 0 || n_wire < 3 ||
         mp_read_uint(&in, &version, UINT64_MAX) < 0 || version != PROTO_VERSION ||
-        mp_read_uint(&in, &peeked_type, MSG_RESUME) < 0 || peeked_type < MSG_SUBMIT ||
+        mp_read_uint(&in, &peeked_type, MSG_BACKUP) < 0 || peeked_type < MSG_SUBMIT ||
         mp_read_uint(&in, &peeked_id, UINT64_MAX) < 0)
         return COHORT_EPROTO;
     *type = (uint8_t)peeked_type;

@@ -22,7 +22,7 @@
  * msgpack arrays of their fields, string maps (labels) are msgpack maps. Times are int64
  * milliseconds since the Unix epoch (0 = not yet). Sizes are uint64 bytes.
  *
- * Direction:    client -> scheduler: SUBMIT .. RESUME, answered by one REPLY
+ * Direction:    client -> scheduler: SUBMIT .. BACKUP, answered by one REPLY
  *               worker -> scheduler: REGISTER, HEARTBEAT, JOB_STARTED, JOB_RESULT, GOODBYE,
  *                                    LEAVING
  *               scheduler -> worker: WELCOME, HEARTBEAT, RUN, KILL, RESULT_ACK, REREGISTER,
@@ -60,6 +60,7 @@ enum msg_type {
     MSG_STATUS = 8,
     MSG_DRAIN = 9,
     MSG_RESUME = 10,
+    MSG_BACKUP = 11, /* copy the database into the scheduler's state dir */
     /* scheduler -> client */
     MSG_REPLY = 20,
     /* worker -> scheduler */
@@ -259,6 +260,10 @@ struct msg_reply {
             struct worker_info *workers;
         } workers;                 /* wire body: [worker...] */
         struct status_info status; /* wire body: status */
+        struct {
+            const char *path; /* the copy, on the scheduler's host */
+            uint64_t bytes;   /* its size */
+        } backup;             /* wire body: [path, bytes] */
         /* DRAIN, RESUME: no body (wire: nil) */
     } u;
 }; /* wire: [req_id, request, status, error, body] */
@@ -353,6 +358,7 @@ struct msg {
         struct msg_simple status;
         struct msg_worker_ref drain;
         struct msg_worker_ref resume;
+        struct msg_simple backup;
         struct msg_reply reply;
         struct msg_register reg;
         struct msg_heartbeat heartbeat;

@@ -14,6 +14,7 @@ static const char *const msg_type_names[] = {
     [MSG_STATUS] = "status",
     [MSG_DRAIN] = "drain",
     [MSG_RESUME] = "resume",
+    [MSG_BACKUP] = "backup",
     [MSG_REPLY] = "reply",
     [MSG_REGISTER] = "register",
     [MSG_HEARTBEAT] = "heartbeat",

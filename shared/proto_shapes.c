@@ -245,7 +245,7 @@ static const struct shape worker_ref_shape = SHAPE(struct msg_worker_ref, worker
 
 static const struct field reply_fields[] = {
     U64(struct msg_reply, req_id),
-    UINT_FIELD(struct msg_reply, request, MSG_SUBMIT, MSG_RESUME),
+    UINT_FIELD(struct msg_reply, request, MSG_SUBMIT, MSG_BACKUP),
     INT_FIELD(struct msg_reply, status, INT32_MIN, 0),
     STR_FIELD(struct msg_reply, error),
     {.kind = FIELD_REPLY_BODY},
@@ -276,6 +276,14 @@ static const struct field reply_workers_body = LIST_FIELD(
     struct msg_reply, u.workers.workers, u.workers.n, 0, PROTO_MAX_ROWS, &worker_info_shape);
 static const struct field reply_status_body =
     STRUCT_FIELD(struct msg_reply, u.status, &status_info_shape);
+typedef __typeof__(((struct msg_reply *)0)->u.backup) reply_backup_body;
+static const struct field reply_backup_fields[] = {
+    STR_FIELD(reply_backup_body, path),
+    U64(reply_backup_body, bytes),
+};
+static const struct shape reply_backup_shape = SHAPE(reply_backup_body, reply_backup_fields);
+static const struct field reply_backup_body_field =
+    STRUCT_FIELD(struct msg_reply, u.backup, &reply_backup_shape);
 
 const struct field *reply_body_field(int request)
 {
@@ -294,6 +302,8 @@ const struct field *reply_body_field(int request)
         return &reply_workers_body;
     case MSG_STATUS:
         return &reply_status_body;
+    case MSG_BACKUP:
+        return &reply_backup_body_field;
     default:
         return NULL; /* DRAIN, RESUME */
     }
@@ -396,6 +406,7 @@ static const struct shape *const shapes_by_type[] = {
     [MSG_STATUS] = &simple_shape,
     [MSG_DRAIN] = &worker_ref_shape,
     [MSG_RESUME] = &worker_ref_shape,
+    [MSG_BACKUP] = &simple_shape,
     [MSG_REPLY] = &reply_shape,
     [MSG_REGISTER] = &register_shape,
     [MSG_HEARTBEAT] = &heartbeat_shape,

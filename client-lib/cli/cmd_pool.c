@@ -1,4 +1,4 @@
-/* cmd_pool.c — `cohort workers` and `cohort status`: the pool and its use. */
+/* cmd_pool.c — `cohort workers`, `cohort status` and `cohort backup`: the pool and its state. */
 
 #include "cli.h"
 #include "json.h"
@@ -16,6 +16,15 @@ static const char status_usage[] =
     "by state, jobs finished in the last minute.\n"
     "\n"
     "  --json   print a JSON object\n";
+
+static const char backup_usage[] =
+    "Usage: cohort backup\n"
+    "Have the scheduler write a consistent copy of its database into the backups directory\n"
+    "of its state dir while it goes on serving (admins only); print the copy's path on the\n"
+    "scheduler's host once it is complete. To restore, stop the scheduler and put the copy\n"
+    "in place of STATE_DIR/cohort.db (removing cohort.db-wal).\n"
+    "\n"
+    "  --json   print a JSON object: path, bytes\n";
 
 static const struct option pool_long_options[] = {CLI_COMMON_OPTIONS, {0}};
 
@@ -97,5 +106,41 @@ int cmd_status(struct cli *cli, int argc, char **argv)
     } else {
         render_status_text(stdout, &status);
     }
+    return CLI_EXIT_OK;
+}
+
+int cmd_backup(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_options options = {
+        .command = "backup",
+        .usage = backup_usage,
+        .short_options = "",
+        .long_options = pool_long_options,
+    };
+    cohort_error_t err = {0};
+    struct json json;
+    char *path = NULL;
+    uint64_t bytes = 0;
+    int rc;
+
+    if ((rc = no_argument_options(cli, &options, argc, argv)) >= 0)
+        return rc;
+    if (!cli_client(cli))
+        return CLI_EXIT_FAILURE;
+    if (cohort_backup(&path, &bytes, cli->client, &err) < 0)
+        return cli_fail_error(&err);
+    if (cli->json) {
+        json_init(&json, stdout);
+        json_object_begin(&json);
+        json_key(&json, "path");
+        json_string(&json, path);
+        json_key(&json, "bytes");
+        json_uint(&json, bytes);
+        json_object_end(&json);
+        json_finish(&json);
+    } else {
+        printf("%s (%llu bytes, on the scheduler's host)\n", path, (unsigned long long)bytes);
+    }
+    cohort_free(path);
     return CLI_EXIT_OK;
 }

@@ -14,7 +14,7 @@ static const struct command commands[] = {
     {"submit", cmd_submit},   {"jobs", cmd_jobs},     {"show", cmd_show},
     {"logs", cmd_logs},       {"cancel", cmd_cancel}, {"wait", cmd_wait},
     {"workers", cmd_workers}, {"status", cmd_status}, {"drain", cmd_drain},
-    {"resume", cmd_resume},   {"keygen", cmd_keygen},
+    {"resume", cmd_resume},   {"backup", cmd_backup},   {"keygen", cmd_keygen},
 };
 
 static const char main_usage[] =
@@ -34,6 +34,7 @@ static const char main_usage[] =
     "  status                             the pool as one resource\n"
     "  drain WORKER                       stop dispatching to a worker\n"
     "  resume WORKER                      dispatch to a worker again\n"
+    "  backup                             copy the scheduler's database (admins)\n"
     "  keygen [--force] [FILE]            make this user's key pair; print its public key\n"
     "\n"
     "Options:\n"

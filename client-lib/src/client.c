@@ -245,6 +245,8 @@ static uint64_t *request_id_field(struct msg *req)
         return &req->u.drain.req_id;
     case MSG_RESUME:
         return &req->u.resume.req_id;
+    case MSG_BACKUP:
+        return &req->u.backup.req_id;
     default:
         return NULL;
     }

@@ -145,6 +145,10 @@ static void fake_answer(struct fake *fake, zmq_msg_t *peer, const struct msg *re
         reply.u.reply.u.status.jobs[COHORT_JOB_FAILED] = 7;
         reply.u.reply.u.status.finished_last_minute = 42;
         break;
+    case MSG_BACKUP:
+        reply.u.reply.u.backup.path = "/state/backups/cohort-1.db";
+        reply.u.reply.u.backup.bytes = 8192;
+        break;
     default: /* DRAIN, RESUME: no body */
         break;
     }
@@ -178,6 +182,7 @@ static uint64_t request_id(const struct msg *req)
         return req->u.drain.req_id;
     case MSG_WORKERS:
     case MSG_STATUS:
+    case MSG_BACKUP:
         return req->u.workers.req_id;
     default:
         return req->u.show.req_id;
@@ -371,8 +376,8 @@ static void test_wait_goes_on_after_a_round_passes(void **state)
 static void test_every_request_round_trips(void **state)
 {
     static const enum fake_action script[] = {FAKE_ANSWER, FAKE_ANSWER, FAKE_ANSWER, FAKE_ANSWER,
-                                              FAKE_ANSWER, FAKE_ANSWER, FAKE_ANSWER};
-    struct fake *fake = fake_start(script, 7);
+                                              FAKE_ANSWER, FAKE_ANSWER, FAKE_ANSWER, FAKE_ANSWER};
+    struct fake *fake = fake_start(script, 8);
     cohort_client_t *client = client_for(fake, 2000);
     cohort_job_spec_t *spec = NULL, *array = NULL;
     const cohort_job_spec_t *specs[2];
@@ -386,6 +391,8 @@ static void test_every_request_round_trips(void **state)
     cohort_job_list_t *jobs = NULL;
     cohort_worker_list_t *workers = NULL;
     cohort_status_t status;
+    char *backup_path = NULL;
+    uint64_t backup_bytes = 0;
 
     assert_int_equal(cohort_job_spec_new(&spec, NULL), 0);
     assert_int_equal(cohort_job_spec_set_command(spec, 1, command, NULL), 0);
@@ -429,6 +436,11 @@ static void test_every_request_round_trips(void **state)
     assert_int_equal(status.finished_last_minute, 42);
 
     assert_int_equal(cohort_worker_resume(client, "w1", NULL), 0);
+
+    assert_int_equal(cohort_backup(&backup_path, &backup_bytes, client, NULL), 0);
+    assert_string_equal(backup_path, "/state/backups/cohort-1.db");
+    assert_int_equal(backup_bytes, 8192);
+    cohort_free(backup_path);
 
     cohort_job_spec_destroy(spec);
     cohort_job_spec_destroy(array);

@@ -50,6 +50,9 @@ static bool request_id(const struct msg *m, uint64_t *req_id)
     case MSG_RESUME:
         *req_id = m->u.resume.req_id;
         return true;
+    case MSG_BACKUP:
+        *req_id = m->u.backup.req_id;
+        return true;
     default:
         return false;
     }
@@ -85,7 +88,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     peek_rc = msg_peek_request(data, size, &peeked_type, &peeked_id);
     if (peek_rc == 0)
-        check(peeked_type >= MSG_SUBMIT && peeked_type <= MSG_RESUME);
+        check(peeked_type >= MSG_SUBMIT && peeked_type <= MSG_BACKUP);
     else
         check(peek_rc == COHORT_EPROTO && peeked_type == 0xee && peeked_id == 0x5eed);
 

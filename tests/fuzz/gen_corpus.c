@@ -400,6 +400,8 @@ static void emit_valid_messages(struct corpus *c)
     emit_message(c, "drain", &m);
     m = (struct msg){.type = MSG_RESUME, .u.resume = {.req_id = 11, .name = "node-b"}};
     emit_message(c, "resume", &m);
+    m = (struct msg){.type = MSG_BACKUP, .u.backup = {.req_id = 12}};
+    emit_message(c, "backup", &m);
 
     /* a reply of every body kind, and a failed one */
     m = reply_to(MSG_SUBMIT);
@@ -448,6 +450,10 @@ static void emit_valid_messages(struct corpus *c)
     emit_message(c, "reply-drain", &m);
     m = reply_to(MSG_RESUME);
     emit_message(c, "reply-resume", &m);
+    m = reply_to(MSG_BACKUP);
+    m.u.reply.u.backup.path = "/var/lib/cohort/backups/cohort-20261127T120000.000Z.db";
+    m.u.reply.u.backup.bytes = 1ull << 33;
+    emit_message(c, "reply-backup", &m);
     m = reply_to(MSG_SHOW);
     m.u.reply.status = COHORT_ENOENT;
     m.u.reply.error = "no job 42";

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_int.h" /* the store's connection */
 
 struct fixture {
     char dir[64];   /* the temp dir, removed by teardown */
@@ -51,20 +52,25 @@ static inline void reopen(struct fixture *f)
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
 }
 
-/* Run one SQL statement on the database file directly, returning the first integer of its
- * first row, or -1 when it returns no row. */
-static inline int64_t raw_query(const char *path, const char *sql)
+/* Run one SQL statement on the fixture's database, returning the first integer of its first
+ * row, or -1 when it returns no row: on the store's own connection while it is open (it holds
+ * the database for itself), else on the file directly. */
+static inline int64_t fixture_query(struct fixture *f, const char *sql)
 {
     sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
     int64_t value = -1;
 
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    if (f->st)
+        db = f->st->db;
+    else
+        assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
     if (sqlite3_step(stmt) == SQLITE_ROW)
         value = sqlite3_column_int64(stmt, 0);
     sqlite3_finalize(stmt);
-    sqlite3_close(db);
+    if (!f->st)
+        sqlite3_close(db);
     return value;
 }
 

@@ -33,6 +33,7 @@ static const struct {
     {MSG_STATUS, false, true, true},
     {MSG_DRAIN, false, false, true},
     {MSG_RESUME, false, false, true},
+    {MSG_BACKUP, false, false, true},
     {MSG_REGISTER, true, false, true},
     {MSG_HEARTBEAT, true, false, true},
     {MSG_JOB_STARTED, true, false, true},

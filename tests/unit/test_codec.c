@@ -142,6 +142,7 @@ enum sample_kind {
     S_STATUS,
     S_DRAIN,
     S_RESUME,
+    S_BACKUP,
     S_REPLY_SUBMIT,
     S_REPLY_JOBS,
     S_REPLY_SHOW,
@@ -152,6 +153,7 @@ enum sample_kind {
     S_REPLY_STATUS,
     S_REPLY_DRAIN,
     S_REPLY_RESUME,
+    S_REPLY_BACKUP,
     S_REPLY_ERROR,
     S_REGISTER,
     S_HEARTBEAT,
@@ -237,6 +239,10 @@ static struct msg sample(enum sample_kind kind)
         m.type = MSG_RESUME;
         m.u.resume = (struct msg_worker_ref){10, "node-b"};
         break;
+    case S_BACKUP:
+        m.type = MSG_BACKUP;
+        m.u.backup.req_id = 11;
+        break;
     case S_REPLY_SUBMIT:
         m = reply_to(MSG_SUBMIT);
         m.u.reply.u.submit.n = 2;
@@ -284,6 +290,11 @@ static struct msg sample(enum sample_kind kind)
         break;
     case S_REPLY_RESUME:
         m = reply_to(MSG_RESUME);
+        break;
+    case S_REPLY_BACKUP:
+        m = reply_to(MSG_BACKUP);
+        m.u.reply.u.backup.path = "/var/lib/cohort/backups/cohort-20261127T120000.000Z.db";
+        m.u.reply.u.backup.bytes = 123456789012ull;
         break;
     case S_REPLY_ERROR:
         m = reply_to(MSG_SHOW);
@@ -517,6 +528,10 @@ static void assert_reply_same(const struct msg_reply *a, const struct msg_reply 
     case MSG_STATUS:
         assert_memory_equal(&a->u.status, &b->u.status, sizeof(a->u.status));
         break;
+    case MSG_BACKUP:
+        assert_str_same(a->u.backup.path, b->u.backup.path);
+        assert_int_equal(a->u.backup.bytes, b->u.backup.bytes);
+        break;
     default:
         break;
     }
@@ -552,6 +567,7 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         break;
     case MSG_WORKERS:
     case MSG_STATUS:
+    case MSG_BACKUP:
         assert_int_equal(a->u.workers.req_id, b->u.workers.req_id);
         break;
     case MSG_DRAIN:

@@ -73,7 +73,7 @@ static void test_stored_key_gives_the_same_ids(void **state)
     /* storing a key twice is refused (the scheduler looks it up first), and the turn too */
     assert_int_equal(store_submission_put(f->st, "k1", 2, firsts, counts, NOW), COHORT_EIO);
     assert_int_equal(store_commit(f->st), COHORT_EIO);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 1);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM submissions"), 1);
 }
 
 static void test_key_is_rolled_back_with_its_jobs(void **state)
@@ -86,14 +86,14 @@ static void test_key_is_rolled_back_with_its_jobs(void **state)
     store_poison(f->st, "test");
     assert_int_equal(store_commit(f->st), COHORT_EIO);
     assert_int_equal(store_submission_find(f->st, "lost", 1, &found, &found_count), COHORT_ENOENT);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 0);
     /* sent again, it is stored now, once */
     uint64_t first = submit_keyed(f->st, "lost", 4, NOW);
     assert_int_equal(store_commit(f->st), 0);
     assert_int_equal(store_submission_find(f->st, "lost", 1, &found, &found_count), 0);
     assert_int_equal(found, first);
     assert_int_equal(found_count, 4);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 4);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 4);
 }
 
 /* Store n keys "PREFIX-NNN" of one job each at time now, and commit. */
@@ -118,18 +118,18 @@ static void test_old_keys_are_swept_away(void **state)
     /* A prune runs every 256 stored keys, judging age by the time of the key that sets it
      * off, and looks at the keys after those the last one looked at, in key order. */
     submit_many_keyed(f->st, "old", 256, long_ago); /* looks at old-*, all young then */
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 256);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM submissions"), 256);
     submit_many_keyed(f->st, "new", 256, NOW); /* nothing after old-255: starts over */
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 512);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM submissions"), 512);
     submit_many_keyed(f->st, "next", 256, NOW); /* looks at every key: forgets old-* */
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions"), 512);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM submissions WHERE key LIKE 'old-%'"),
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM submissions"), 512);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM submissions WHERE key LIKE 'old-%'"),
                      0);
     assert_int_equal(store_submission_find(f->st, "old-255", 1, &found, &found_count),
                      COHORT_ENOENT);
     assert_int_equal(store_submission_find(f->st, "new-000", 1, &found, &found_count), 0);
     /* the jobs themselves are kept */
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 768);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 768);
 }
 
 static void test_version_1_database_is_migrated(void **state)
@@ -147,15 +147,15 @@ static void test_version_1_database_is_migrated(void **state)
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
-    raw_query(f->path, "DROP TABLE submissions");
-    raw_query(f->path, "ALTER TABLE jobs DROP COLUMN losses");
-    raw_query(f->path, "PRAGMA user_version = 1");
-    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), 1);
+    fixture_query(f, "DROP TABLE submissions");
+    fixture_query(f, "ALTER TABLE jobs DROP COLUMN losses");
+    fixture_query(f, "PRAGMA user_version = 1");
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), 1);
     assert_int_equal(
-        raw_query(f->path, "SELECT count(*) FROM sqlite_master WHERE name = 'submissions'"), 0);
+        fixture_query(f, "SELECT count(*) FROM sqlite_master WHERE name = 'submissions'"), 0);
 
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_brief(f->st, first + 1, &brief), 0);
     assert_int_equal(brief.state, COHORT_JOB_PENDING);
     assert_int_equal(brief.losses, 0);
@@ -181,11 +181,11 @@ static void test_version_2_database_gains_losses(void **state)
     assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
-    raw_query(f->path, "ALTER TABLE jobs DROP COLUMN losses");
-    raw_query(f->path, "PRAGMA user_version = 2");
+    fixture_query(f, "ALTER TABLE jobs DROP COLUMN losses");
+    fixture_query(f, "PRAGMA user_version = 2");
 
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), 0);
-    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_brief(f->st, id, &brief), 0);
     assert_int_equal(brief.losses, 0);
     assert_int_equal(brief.retries, 2);
@@ -205,7 +205,7 @@ static void test_newer_schema_is_refused(void **state)
 
     store_close(f->st);
     f->st = NULL;
-    raw_query(f->path, "PRAGMA user_version = 99");
+    fixture_query(f, "PRAGMA user_version = 99");
     assert_int_equal(store_open(&f->st, f->path, err, sizeof err), COHORT_EIO);
     assert_null(f->st);
     assert_non_null(strstr(err, "newer"));

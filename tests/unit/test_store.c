@@ -15,18 +15,15 @@
 #include "store_fixture.h"
 
 /* The first text column of one SQL statement's first row (copied into out). */
-static void raw_text(const char *path, const char *sql, char *out, size_t out_len)
+static void store_text(struct store *st, const char *sql, char *out, size_t out_len)
 {
-    sqlite3 *db = NULL;
     sqlite3_stmt *stmt = NULL;
 
     out[0] = '\0';
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(st->db, sql, -1, &stmt, NULL), SQLITE_OK);
     if (sqlite3_step(stmt) == SQLITE_ROW)
         snprintf(out, out_len, "%s", (const char *)sqlite3_column_text(stmt, 0));
     sqlite3_finalize(stmt);
-    sqlite3_close(db);
 }
 
 static const char *test_argv[] = {"/bin/echo", "hello", "", "world"};
@@ -56,11 +53,13 @@ static struct job_spec make_spec(bool is_array, uint32_t first, uint32_t last)
 static void test_fresh_db_has_current_schema(void **state)
 {
     struct fixture *f = *state;
-    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     char mode[16];
-    raw_text(f->path, "PRAGMA journal_mode", mode, sizeof mode);
+    store_text(f->st, "PRAGMA journal_mode", mode, sizeof mode);
     assert_string_equal(mode, "wal");
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
+    store_text(f->st, "PRAGMA locking_mode", mode, sizeof mode);
+    assert_string_equal(mode, "exclusive");
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 0);
 }
 
 static void test_array_ids_are_consecutive_and_survive_reopen(void **state)
@@ -74,12 +73,12 @@ static void test_array_ids_are_consecutive_and_survive_reopen(void **state)
     assert_int_equal(store_jobs_insert(f->st, &first, &spec, 1000, 1700000000000), 0);
     assert_int_equal(store_commit(f->st), 0);
     assert_true(first >= 1);
-    assert_int_equal(raw_query(f->path, "SELECT max(id) - min(id) + 1 FROM jobs"), 1000);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 1000);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM specs"), 1);
+    assert_int_equal(fixture_query(f, "SELECT max(id) - min(id) + 1 FROM jobs"), 1000);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 1000);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM specs"), 1);
 
     reopen(f);
-    assert_int_equal(raw_query(f->path, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
     assert_int_equal(store_job_get(f->st, first + 999, true, &rec), 0);
     assert_int_equal(rec.info.id, first + 999);
     assert_int_equal(rec.info.array_index, 1004);
@@ -117,7 +116,7 @@ static void test_ids_are_never_reused(void **state)
     /* the row with the largest id disappears (by hand: the scheduler never deletes) */
     snprintf(sql, sizeof sql, "DELETE FROM jobs WHERE id = %llu RETURNING id",
              (unsigned long long)first + 2);
-    assert_int_equal(raw_query(f->path, sql), (int64_t)first + 2);
+    assert_int_equal(fixture_query(f, sql), (int64_t)first + 2);
     reopen(f);
     assert_int_equal(store_jobs_insert(f->st, &again, &spec, 1, 2), 0);
     assert_int_equal(store_commit(f->st), 0);
@@ -233,13 +232,13 @@ static void test_running_attempts_without_rows(void **state)
     assert_int_equal(store_commit(f->st), 0);
     snprintf(sql, sizeof sql, "SELECT count(*) FROM attempts WHERE job_id = %llu",
              (unsigned long long)first);
-    assert_int_equal(raw_query(f->path, sql), 0);
+    assert_int_equal(fixture_query(f, sql), 0);
     /* an earlier version also gave a running attempt its row: it is not counted twice */
     snprintf(sql, sizeof sql,
              "INSERT INTO attempts (job_id, attempt, worker, state, started_at) "
              "VALUES (%llu, 2, 'node1', 1, 10)",
              (unsigned long long)first);
-    raw_query(f->path, sql);
+    fixture_query(f, sql);
     reopen(f);
 
     assert_int_equal(store_load_running(f->st, note_running, &seen), 0);
@@ -303,11 +302,11 @@ static void test_failed_turn_is_rolled_back(void **state)
     store_poison(f->st, "test");
     assert_int_equal(store_commit(f->st), COHORT_EIO);
     assert_false(store_in_transaction(f->st));
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 0);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 0);
     /* the next turn works again */
     assert_int_equal(store_jobs_insert(f->st, &first, &spec, 1, 1), 0);
     assert_int_equal(store_commit(f->st), 0);
-    assert_int_equal(raw_query(f->path, "SELECT count(*) FROM jobs"), 1);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 1);
 }
 
 static int count_worker(void *arg, const struct worker_row *row)

@@ -1,0 +1,146 @@
+/* backup.c — BACKUP requests: a copy of the database in the state dir, written between turns. */
+#include "backup.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "clock.h"
+#include "sched_int.h"
+#include "store_backup.h"
+
+#define BACKUP_DIR "backups"     /* in the state dir */
+#define BACKUP_PAGES_PER_TURN 256 /* 1 MiB of 4 KiB pages: about a millisecond of each turn */
+#define BACKUP_PEER_MAX 255      /* a routing id's bytes (libzmq's are 5) */
+
+struct backup {
+    struct store_backup *copy;
+    uint8_t peer[BACKUP_PEER_MAX]; /* who asked, answered when the copy is done */
+    size_t peer_len;
+    uint64_t req_id;
+    char path[PATH_MAX];
+    int64_t started_mono;
+};
+
+/* The path of a new backup: STATE_DIR/backups/cohort-YYYYmmddTHHMMSS.mmmZ.db (UTC), the
+ * directory created when missing. Returns 0, or -1 with errno. */
+static int backup_path(char *out, size_t out_len, const char *state_dir)
+{
+    char dir[PATH_MAX], stamp[32];
+    struct timespec now;
+    struct tm utc;
+
+    if ((size_t)snprintf(dir, sizeof dir, "%s/" BACKUP_DIR, state_dir) >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+        return -1;
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &utc);
+    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%S", &utc);
+    if ((size_t)snprintf(out, out_len, "%s/cohort-%s.%03ldZ.db", dir, stamp,
+                         now.tv_nsec / 1000000) >= out_len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
+
+void client_on_backup(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
+                      const struct msg *m)
+{
+    uint64_t req_id = m->u.backup.req_id;
+    struct backup *b;
+    char err[PATH_MAX + 128];
+    int rc;
+
+    (void)w;
+    if (s->backup) {
+        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_ESTATE,
+                          "a backup is being written already; ask again once it is done");
+        return;
+    }
+    if (peer_len > BACKUP_PEER_MAX || !(b = calloc(1, sizeof(*b)))) {
+        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_ENOMEM,
+                          "the scheduler is out of memory");
+        return;
+    }
+    if (backup_path(b->path, sizeof b->path, s->config.state_dir) < 0) {
+        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_EIO,
+                          "cannot make the backup directory in %s: %s", s->config.state_dir,
+                          strerror(errno));
+        free(b);
+        return;
+    }
+    if ((rc = store_backup_begin(&b->copy, s->store, b->path, err, sizeof err)) < 0) {
+        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, rc, "%s", err);
+        free(b);
+        return;
+    }
+    memcpy(b->peer, peer, peer_len);
+    b->peer_len = peer_len;
+    b->req_id = req_id;
+    b->started_mono = clock_mono_ms();
+    s->backup = b;
+    log_info("writing a backup of the database to %s", b->path);
+}
+
+/* Answer the requester of the finished (rc 1) or failed (rc < 0) backup and forget it. */
+static void backup_end(struct sched *s, int rc, uint64_t bytes, const char *err)
+{
+    struct backup *b = s->backup;
+    struct msg reply = {.type = MSG_REPLY};
+
+    if (rc < 0) {
+        log_error("the backup failed: %s", err);
+        sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, rc, err);
+    } else {
+        log_info("backup of the database written to %s (%llu bytes) in %lld ms", b->path,
+                 (unsigned long long)bytes, (long long)(clock_mono_ms() - b->started_mono));
+        reply.u.reply = (struct msg_reply){.req_id = b->req_id,
+                                           .request = MSG_BACKUP,
+                                           .error = "",
+                                           .u.backup = {.path = b->path, .bytes = bytes}};
+        sched_send_now(s, b->peer, b->peer_len, &reply);
+    }
+    store_backup_free(&b->copy);
+    free(b);
+    s->backup = NULL;
+}
+
+bool backup_turn(struct sched *s)
+{
+    char err[PATH_MAX + 128];
+    uint64_t bytes = 0;
+    int rc;
+
+    if (!s->backup)
+        return false;
+    if (store_in_transaction(s->store))
+        return true; /* the copy can only read between transactions */
+    rc = store_backup_step(s->backup->copy, BACKUP_PAGES_PER_TURN, &bytes, err, sizeof err);
+    if (rc == 0)
+        return true;
+    backup_end(s, rc, bytes, err);
+    return false;
+}
+
+void backup_cancel(struct sched *s)
+{
+    struct backup *b = s->backup;
+
+    if (!b)
+        return;
+    log_warn("stopping: the backup to %s was not finished and is removed", b->path);
+    if (s->zsock)
+        sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, COHORT_ESTATE,
+                             "the scheduler stopped before the backup was finished");
+    store_backup_free(&b->copy);
+    free(b);
+    s->backup = NULL;
+}

@@ -1,0 +1,132 @@
+/* store_backup.c — a consistent copy of the database, made some pages at a time between turns. */
+#include "store_backup.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cohort.h"
+#include "store_int.h"
+
+struct store_backup {
+    sqlite3 *copy;      /* the connection writing tmp_path */
+    sqlite3_backup *op; /* SQLite's copy from the store's connection */
+    char *path;         /* where the finished copy goes */
+    char *tmp_path;     /* where it is written until then */
+};
+
+/* Free b, removing the unfinished copy. */
+static void backup_free(struct store_backup *b)
+{
+    if (b->op)
+        sqlite3_backup_finish(b->op);
+    if (b->copy)
+        sqlite3_close(b->copy);
+    if (b->tmp_path)
+        unlink(b->tmp_path);
+    free(b->path);
+    free(b->tmp_path);
+    free(b);
+}
+
+/* fsync the file or directory at path. Returns 0 or -1 with errno. */
+static int sync_path(const char *path, int flags)
+{
+    int fd = open(path, flags | O_CLOEXEC), rc, saved;
+
+    if (fd < 0)
+        return -1;
+    rc = fsync(fd);
+    saved = errno;
+    close(fd);
+    errno = saved;
+    return rc;
+}
+
+/* fsync the directory holding path, so that a rename into it lasts. Returns 0 or -1. */
+static int sync_parent(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    char dir[4096];
+
+    if (!slash)
+        return sync_path(".", O_RDONLY | O_DIRECTORY);
+    if ((size_t)(slash - path) >= sizeof dir) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+    return sync_path(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
+}
+
+int store_backup_begin(struct store_backup **out, struct store *st, const char *path, char *err,
+                       size_t err_len)
+{
+    struct store_backup *b = calloc(1, sizeof(*b));
+    size_t len = strlen(path) + sizeof ".tmp";
+
+    *out = NULL;
+    if (!b || !(b->path = strdup(path)) || !(b->tmp_path = malloc(len))) {
+        snprintf(err, err_len, "out of memory");
+        if (b)
+            backup_free(b);
+        return COHORT_ENOMEM;
+    }
+    snprintf(b->tmp_path, len, "%s.tmp", path);
+    unlink(b->tmp_path); /* a copy a crash left unfinished */
+    /* the copy needs no journal: it is renamed into place only once complete and synced */
+    if (sqlite3_open_v2(b->tmp_path, &b->copy,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_exec(b->copy, "PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF", NULL, NULL,
+                     NULL) != SQLITE_OK ||
+        !(b->op = sqlite3_backup_init(b->copy, "main", st->db, "main"))) {
+        snprintf(err, err_len, "cannot create %s: %s", b->tmp_path,
+                 b->copy ? sqlite3_errmsg(b->copy) : "out of memory");
+        backup_free(b);
+        return COHORT_EIO;
+    }
+    *out = b;
+    return 0;
+}
+
+int store_backup_step(struct store_backup *b, int pages, uint64_t *bytes, char *err,
+                      size_t err_len)
+{
+    int rc = sqlite3_backup_step(b->op, pages);
+    struct stat st;
+
+    if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+        return 0; /* more to copy, or the store is writing: go on at the next call */
+    if (rc != SQLITE_DONE) {
+        snprintf(err, err_len, "cannot write %s: %s", b->tmp_path, sqlite3_errstr(rc));
+        return COHORT_EIO;
+    }
+    rc = sqlite3_backup_finish(b->op);
+    b->op = NULL;
+    if (rc != SQLITE_OK || (rc = sqlite3_close(b->copy)) != SQLITE_OK) {
+        snprintf(err, err_len, "cannot write %s: %s", b->tmp_path, sqlite3_errstr(rc));
+        return COHORT_EIO;
+    }
+    b->copy = NULL;
+    if (stat(b->tmp_path, &st) < 0 || sync_path(b->tmp_path, O_RDONLY) < 0 ||
+        rename(b->tmp_path, b->path) < 0 || sync_parent(b->path) < 0) {
+        snprintf(err, err_len, "cannot put the copy in place at %s: %s", b->path,
+                 strerror(errno));
+        return COHORT_EIO;
+    }
+    *bytes = (uint64_t)st.st_size;
+    return 1;
+}
+
+void store_backup_free(struct store_backup **b)
+{
+    if (!b || !*b)
+        return;
+    backup_free(*b);
+    *b = NULL;
+}
