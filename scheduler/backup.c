@@ -8,22 +8,31 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <uv.h>
 
 #include "clock.h"
 #include "sched_int.h"
 #include "store_backup.h"
 
-#define BACKUP_DIR "backups"     /* in the state dir */
-#define BACKUP_PAGES_PER_TURN 256 /* 1 MiB of 4 KiB pages: about a millisecond of each turn */
-#define BACKUP_PEER_MAX 255      /* a routing id's bytes (libzmq's are 5) */
+#define BACKUP_DIR "backups"   /* in the state dir */
+#define BACKUP_STEP_PAGES 32   /* 128 KiB of 4 KiB pages: well under a millisecond */
+#define BACKUP_STEP_EVERY_MS 2 /* so the copy takes at most about a third of the loop */
+#define BACKUP_PEER_MAX 255    /* a routing id's bytes (libzmq's are 5) */
 
 struct backup {
+    struct sched *s;
     struct store_backup *copy;
     uint8_t peer[BACKUP_PEER_MAX]; /* who asked, answered when the copy is done */
     size_t peer_len;
     uint64_t req_id;
     char path[PATH_MAX];
     int64_t started_mono;
+    int64_t stepped_mono; /* when pages were last copied */
+    uv_work_t settle;     /* syncing and renaming the complete copy, off the loop */
+    bool settling;        /* settle is queued or running: the store is done with the copy */
+    int settle_rc;        /* its result, with settle_err and bytes */
+    char settle_err[PATH_MAX + 128];
+    uint64_t bytes;
 };
 
 /* The path of a new backup: STATE_DIR/backups/cohort-YYYYmmddTHHMMSS.mmmZ.db (UTC), the
@@ -86,55 +95,91 @@ void client_on_backup(struct sched *s, const uint8_t *peer, size_t peer_len, str
     b->peer_len = peer_len;
     b->req_id = req_id;
     b->started_mono = clock_mono_ms();
+    b->s = s;
     s->backup = b;
     log_info("writing a backup of the database to %s", b->path);
 }
 
-/* Answer the requester of the finished (rc 1) or failed (rc < 0) backup and forget it. */
-static void backup_end(struct sched *s, int rc, uint64_t bytes, const char *err)
+/* Answer the requester of the settled (rc 0) or failed (rc < 0) backup, while the socket is
+ * open, and forget it. */
+static void backup_end(struct sched *s, int rc, const char *err)
 {
     struct backup *b = s->backup;
     struct msg reply = {.type = MSG_REPLY};
 
     if (rc < 0) {
         log_error("the backup failed: %s", err);
-        sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, rc, err);
+        if (s->zsock)
+            sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, rc, err);
     } else {
         log_info("backup of the database written to %s (%llu bytes) in %lld ms", b->path,
-                 (unsigned long long)bytes, (long long)(clock_mono_ms() - b->started_mono));
+                 (unsigned long long)b->bytes, (long long)(clock_mono_ms() - b->started_mono));
         reply.u.reply = (struct msg_reply){.req_id = b->req_id,
                                            .request = MSG_BACKUP,
                                            .error = "",
-                                           .u.backup = {.path = b->path, .bytes = bytes}};
-        sched_send_now(s, b->peer, b->peer_len, &reply);
+                                           .u.backup = {.path = b->path, .bytes = b->bytes}};
+        if (s->zsock)
+            sched_send_now(s, b->peer, b->peer_len, &reply);
     }
     store_backup_free(&b->copy);
     free(b);
     s->backup = NULL;
 }
 
-bool backup_turn(struct sched *s)
+/* On a thread of libuv's pool: sync the copy and put it in place. */
+static void settle_work(uv_work_t *work)
 {
+    struct backup *b = work->data;
+
+    b->settle_rc = store_backup_settle(b->copy, &b->bytes, b->settle_err, sizeof b->settle_err);
+}
+
+/* Back on the loop: answer the requester. */
+static void settle_done(uv_work_t *work, int status)
+{
+    struct backup *b = work->data;
+
+    (void)status; /* never cancelled: settle_work always runs */
+    backup_end(b->s, b->settle_rc, b->settle_err);
+}
+
+int64_t backup_turn(struct sched *s)
+{
+    struct backup *b = s->backup;
     char err[PATH_MAX + 128];
-    uint64_t bytes = 0;
+    int64_t now = clock_mono_ms(), wait;
     int rc;
 
-    if (!s->backup)
-        return false;
+    if (!b || b->settling)
+        return -1;
+    if ((wait = b->stepped_mono + BACKUP_STEP_EVERY_MS - now) > 0)
+        return wait;
     if (store_in_transaction(s->store))
-        return true; /* the copy can only read between transactions */
-    rc = store_backup_step(s->backup->copy, BACKUP_PAGES_PER_TURN, &bytes, err, sizeof err);
+        return 0; /* the copy can only read between transactions */
+    rc = store_backup_step(b->copy, BACKUP_STEP_PAGES, err, sizeof err);
+    b->stepped_mono = now;
     if (rc == 0)
-        return true;
-    backup_end(s, rc, bytes, err);
-    return false;
+        return BACKUP_STEP_EVERY_MS;
+    if (rc < 0) {
+        backup_end(s, rc, err);
+        return -1;
+    }
+    /* syncing the copy takes long (about 0.15 s for 66 MB): not on the loop */
+    b->settling = true;
+    b->settle.data = b;
+    if ((rc = uv_queue_work(&s->loop, &b->settle, settle_work, settle_done)) < 0) {
+        b->settling = false;
+        snprintf(err, sizeof err, "cannot sync the copy: %s", uv_strerror(rc));
+        backup_end(s, COHORT_EINTERNAL, err);
+    }
+    return -1;
 }
 
 void backup_cancel(struct sched *s)
 {
     struct backup *b = s->backup;
 
-    if (!b)
+    if (!b || b->settling) /* a settling copy is complete: settle_done answers */
         return;
     log_warn("stopping: the backup to %s was not finished and is removed", b->path);
     if (s->zsock)

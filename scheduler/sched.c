@@ -201,8 +201,7 @@ static int save_start(void *arg, const struct attempt *a)
 
 void sched_end_turn(struct sched *s)
 {
-    int64_t now = clock_mono_ms();
-    bool backup_left;
+    int64_t now = clock_mono_ms(), backup_due;
 
     if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
@@ -219,7 +218,7 @@ void sched_end_turn(struct sched *s)
         outbox_drain(s->outbox, sched_send_committed, s);
         store_checkpoint_if_due(s->store); /* the answers are on their way */
     }
-    backup_left = backup_turn(s); /* between transactions */
+    backup_due = backup_turn(s); /* between transactions */
     /* memory must match the database before the next message: reload at once after a
      * failure, and retry a failed reload only after a rest */
     if (s->reload_wanted && (s->reload_failed_at == 0 || !storage_resting(s, now))) {
@@ -238,7 +237,9 @@ void sched_end_turn(struct sched *s)
             s->dispatch_wanted = true;
         }
     }
-    if (store_in_transaction(s->store) || backup_left)
+    if (backup_due >= 0)
+        kick_after(s, backup_due ? backup_due : 1); /* a timer due now would starve the loop */
+    if (store_in_transaction(s->store))
         kick_after(s, 0);
     else if (s->dispatch_wanted || s->reload_wanted)
         kick_after(s, storage_resting(s, now) ? s->store_retry_mono - now : 0);

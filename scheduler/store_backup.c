@@ -94,11 +94,9 @@ int store_backup_begin(struct store_backup **out, struct store *st, const char *
     return 0;
 }
 
-int store_backup_step(struct store_backup *b, int pages, uint64_t *bytes, char *err,
-                      size_t err_len)
+int store_backup_step(struct store_backup *b, int pages, char *err, size_t err_len)
 {
     int rc = sqlite3_backup_step(b->op, pages);
-    struct stat st;
 
     if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return 0; /* more to copy, or the store is writing: go on at the next call */
@@ -113,14 +111,20 @@ int store_backup_step(struct store_backup *b, int pages, uint64_t *bytes, char *
         return COHORT_EIO;
     }
     b->copy = NULL;
+    return 1;
+}
+
+int store_backup_settle(struct store_backup *b, uint64_t *bytes, char *err, size_t err_len)
+{
+    struct stat st;
+
     if (stat(b->tmp_path, &st) < 0 || sync_path(b->tmp_path, O_RDONLY) < 0 ||
         rename(b->tmp_path, b->path) < 0 || sync_parent(b->path) < 0) {
-        snprintf(err, err_len, "cannot put the copy in place at %s: %s", b->path,
-                 strerror(errno));
+        snprintf(err, err_len, "cannot put the copy in place at %s: %s", b->path, strerror(errno));
         return COHORT_EIO;
     }
     *bytes = (uint64_t)st.st_size;
-    return 1;
+    return 0;
 }
 
 void store_backup_free(struct store_backup **b)

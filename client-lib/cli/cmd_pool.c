@@ -21,8 +21,8 @@ static const char backup_usage[] =
     "Usage: cohort backup\n"
     "Have the scheduler write a consistent copy of its database into the backups directory\n"
     "of its state dir while it goes on serving (admins only); print the copy's path on the\n"
-    "scheduler's host once it is complete. To restore, stop the scheduler and put the copy\n"
-    "in place of STATE_DIR/cohort.db (removing cohort.db-wal).\n"
+    "scheduler's host once it is complete. To restore it: stop the scheduler, move\n"
+    "STATE_DIR/cohort.db and cohort.db-wal aside, copy the backup to STATE_DIR/cohort.db.\n"
     "\n"
     "  --json   print a JSON object: path, bytes\n";
 

@@ -14,7 +14,7 @@ static const struct command commands[] = {
     {"submit", cmd_submit},   {"jobs", cmd_jobs},     {"show", cmd_show},
     {"logs", cmd_logs},       {"cancel", cmd_cancel}, {"wait", cmd_wait},
     {"workers", cmd_workers}, {"status", cmd_status}, {"drain", cmd_drain},
-    {"resume", cmd_resume},   {"backup", cmd_backup},   {"keygen", cmd_keygen},
+    {"resume", cmd_resume},   {"backup", cmd_backup}, {"keygen", cmd_keygen},
 };
 
 static const char main_usage[] =

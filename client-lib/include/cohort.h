@@ -474,7 +474,7 @@ COHORT_EXPORT int cohort_status_get(cohort_status_t *out, cohort_client_t *clien
  * of its state dir, while it goes on serving (admins only). Returns 0 once the copy is
  * complete and synced, with *path_out (a path on the scheduler's host; free it with
  * cohort_free) and *bytes_out (its size) set when not NULL; or a negative COHORT_E* code
- * (COHORT_ESTATE while another backup is being written). Waits up to 10 minutes for the
+ * (COHORT_ESTATE while another backup is being written). Waits up to 2 minutes for the
  * answer, whatever the client's timeout. */
 COHORT_EXPORT int cohort_backup(char **path_out, uint64_t *bytes_out, cohort_client_t *client,
                                 cohort_error_t *err);
