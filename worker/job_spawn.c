@@ -1,20 +1,181 @@
-/* job_spawn.c — posix_spawn a job in its own group, or via cohort-job-exec as its account. */
+/* job_spawn.c — start a job in its own group, or via cohort-job-exec as its account. */
 #define _GNU_SOURCE
 #include "job_spawn.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "job_exec.h"
 
 #define ID_TEXT_MAX 24 /* a uid or gid in decimal */
+#define PLAN_FDS 4     /* stdin, stdout, stderr, and the switcher's environment */
+
+/* Sanitizers cannot follow a process that runs on the worker's memory and a stack of its
+ * own: their builds start jobs with posix_spawn, which does the same steps (and more). */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SPAWN_WITH_POSIX_SPAWN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SPAWN_WITH_POSIX_SPAWN 1
+#endif
+#endif
+
+/* What the new process does before it executes the program. */
+struct launch_plan {
+    const char *program;
+    char *const *argv;
+    char *const *envp;
+    const char *cwd;    /* entered after the fds are in place; NULL to stay */
+    int from[PLAN_FDS]; /* dup2(from[i], to[i]), in order */
+    int to[PLAN_FDS];
+    int n_fds;
+    volatile int err; /* clone path: the errno of the step that failed (0: it executed) */
+};
+
+#ifdef SPAWN_WITH_POSIX_SPAWN
+
+/* The attributes every job gets: its own process group, no blocked signals, default
+ * actions. Returns 0 or an errno value (attr is then destroyed). */
+static int group_attr_init(posix_spawnattr_t *attr)
+{
+    sigset_t no_signals, all_signals;
+    int err;
+
+    sigemptyset(&no_signals);
+    sigfillset(&all_signals);
+    if ((err = posix_spawnattr_init(attr)) != 0)
+        return err;
+    if ((err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                                  POSIX_SPAWN_SETSIGDEF)) ||
+        (err = posix_spawnattr_setpgroup(attr, 0)) ||
+        (err = posix_spawnattr_setsigmask(attr, &no_signals)) ||
+        (err = posix_spawnattr_setsigdefault(attr, &all_signals)))
+        posix_spawnattr_destroy(attr);
+    return err;
+}
+
+/* Carry the plan out with posix_spawn. Returns 0 with *pid set, or an errno value. */
+static int plan_start(pid_t *pid, struct launch_plan *plan)
+{
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    int err;
+
+    if ((err = group_attr_init(&attr)) != 0)
+        return err;
+    if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
+        posix_spawnattr_destroy(&attr);
+        return err;
+    }
+    for (int i = 0; i < plan->n_fds && !err; i++)
+        err = posix_spawn_file_actions_adddup2(&actions, plan->from[i], plan->to[i]);
+    if (!err && plan->cwd)
+        err = posix_spawn_file_actions_addchdir_np(&actions, plan->cwd);
+    if (!err)
+        err = posix_spawn(pid, plan->program, &actions, &attr, plan->argv, plan->envp);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    return err;
+}
+
+#else
+
+#define CHILD_STACK_BYTES (64 * 1024) /* the steps below need a few hundred bytes */
+
+/* The stack the new process runs on until it executes the program. One serves every job:
+ * the worker's thread waits (CLONE_VFORK) until the process executed or exited. */
+static char child_stack[CHILD_STACK_BYTES] __attribute__((aligned(64)));
+
+/* The signals whose action is not the default in the worker (caught or ignored), read once,
+ * at the first job: by then the worker has set up every handler it has. */
+static sigset_t not_default;
+static bool not_default_known;
+
+static void read_not_default(void)
+{
+    struct sigaction action;
+
+    sigemptyset(&not_default);
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigaction(sig, NULL, &action) == 0 && action.sa_handler != SIG_DFL)
+            sigaddset(&not_default, sig);
+    not_default_known = true;
+}
+
+/* The new process, on the worker's memory until execve: only system calls, no allocation.
+ * Every signal is blocked on entry; actions are made default before the mask is emptied,
+ * so that no handler of the worker runs here, and an ignored signal is not ignored by the
+ * job. */
+static int child_main(void *arg)
+{
+    struct launch_plan *plan = arg;
+    struct sigaction default_action = {.sa_handler = SIG_DFL};
+    sigset_t no_signals;
+
+    for (int sig = 1; sig < NSIG; sig++)
+        if (sigismember(&not_default, sig))
+            sigaction(sig, &default_action, NULL);
+    if (setpgid(0, 0) < 0)
+        goto fail;
+    for (int i = 0; i < plan->n_fds; i++) {
+        /* dup2 onto itself keeps close-on-exec: clear it instead */
+        if (plan->from[i] == plan->to[i] ? fcntl(plan->to[i], F_SETFD, 0) < 0
+                                         : dup2(plan->from[i], plan->to[i]) < 0)
+            goto fail;
+    }
+    if (plan->cwd && chdir(plan->cwd) < 0)
+        goto fail;
+    sigemptyset(&no_signals);
+    sigprocmask(SIG_SETMASK, &no_signals, NULL);
+    execve(plan->program, plan->argv, plan->envp);
+fail:
+    plan->err = errno ? errno : EINVAL;
+    _exit(127);
+}
+
+/* Carry the plan out in a process that shares the worker's memory until it executes the
+ * program: no stack to map and unmap, no file actions to check, and only the signals the
+ * worker handles or ignores to reset (posix_spawn resets all 64, one call each). Returns 0
+ * with *pid set, or an errno value (the process, if any, was reaped). */
+static int plan_start(pid_t *pid, struct launch_plan *plan)
+{
+    sigset_t all_signals, saved;
+    pid_t child;
+    int err;
+
+    if (!not_default_known)
+        read_not_default();
+    plan->err = 0;
+    sigfillset(&all_signals);
+    pthread_sigmask(SIG_BLOCK, &all_signals, &saved);
+    child =
+        clone(child_main, child_stack + sizeof child_stack, CLONE_VM | CLONE_VFORK | SIGCHLD, plan);
+    err = child < 0 ? errno : 0;
+    pthread_sigmask(SIG_SETMASK, &saved, NULL);
+    if (err)
+        return err;
+    if (plan->err) { /* it exited without executing: nobody else may reap it */
+        while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
+            ;
+        return plan->err;
+    }
+    *pid = child;
+    return 0;
+}
+
+#endif
 
 /* A new memory file holding envp as NUL-ended entries, for cohort-job-exec. Returns its fd
  * (close-on-exec) or -1 with errno. */
@@ -69,24 +230,11 @@ static char **job_exec_argv(const struct spawn_request *req, char uid_text[ID_TE
     return argv;
 }
 
-/* The attributes every job gets: its own process group, no blocked signals, default
- * actions. Returns 0 or an errno value (attr is then destroyed). */
-static int group_attr_init(posix_spawnattr_t *attr)
+/* Add dup2(from, to) to the plan. */
+static void plan_fd(struct launch_plan *plan, int from, int to)
 {
-    sigset_t no_signals, all_signals;
-    int err;
-
-    sigemptyset(&no_signals);
-    sigfillset(&all_signals);
-    if ((err = posix_spawnattr_init(attr)) != 0)
-        return err;
-    if ((err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                  POSIX_SPAWN_SETSIGDEF)) ||
-        (err = posix_spawnattr_setpgroup(attr, 0)) ||
-        (err = posix_spawnattr_setsigmask(attr, &no_signals)) ||
-        (err = posix_spawnattr_setsigdefault(attr, &all_signals)))
-        posix_spawnattr_destroy(attr);
-    return err;
+    plan->from[plan->n_fds] = from;
+    plan->to[plan->n_fds++] = to;
 }
 
 int spawn_job(pid_t *pid, const struct spawn_request *req)
@@ -94,41 +242,32 @@ int spawn_job(pid_t *pid, const struct spawn_request *req)
     const struct spool_streams *streams = req->streams;
     char uid_text[ID_TEXT_MAX], gid_text[ID_TEXT_MAX];
     char *const no_environment[] = {NULL};
-    posix_spawn_file_actions_t actions;
-    posix_spawnattr_t attr;
+    struct launch_plan plan = {0};
     char **switch_argv = NULL;
     int env_fd = -1, err;
 
-    if ((err = group_attr_init(&attr)) != 0)
-        return err;
-    if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
-        posix_spawnattr_destroy(&attr);
-        return err;
-    }
-    if ((err = posix_spawn_file_actions_adddup2(&actions, streams->stdin_fd, STDIN_FILENO)) ||
-        (err = posix_spawn_file_actions_adddup2(&actions, streams->stdout_fd, STDOUT_FILENO)) ||
-        (err = posix_spawn_file_actions_adddup2(&actions, streams->stderr_fd, STDERR_FILENO)))
-        goto done;
+    plan_fd(&plan, streams->stdin_fd, STDIN_FILENO);
+    plan_fd(&plan, streams->stdout_fd, STDOUT_FILENO);
+    plan_fd(&plan, streams->stderr_fd, STDERR_FILENO);
     if (req->account->is_worker) {
-        if (!(err = posix_spawn_file_actions_addchdir_np(&actions, req->cwd)))
-            err = posix_spawn(pid, req->program, &actions, &attr, req->argv, req->envp);
-        goto done;
+        plan.program = req->program;
+        plan.argv = req->argv;
+        plan.envp = req->envp;
+        plan.cwd = req->cwd;
+        return plan_start(pid, &plan);
     }
     /* the switcher starts as root: the job's environment must not reach its loader */
-    if ((env_fd = env_file_create(req->envp)) < 0) {
-        err = errno;
-        goto done;
-    }
+    if ((env_fd = env_file_create(req->envp)) < 0)
+        return errno;
     err = ENOMEM;
-    if (!(switch_argv = job_exec_argv(req, uid_text, gid_text)))
-        goto done;
-    if (!(err = posix_spawn_file_actions_adddup2(&actions, env_fd, JOB_EXEC_ENV_FD)))
-        err = posix_spawn(pid, req->job_exec, &actions, &attr, switch_argv, no_environment);
-done:
+    if ((switch_argv = job_exec_argv(req, uid_text, gid_text))) {
+        plan_fd(&plan, env_fd, JOB_EXEC_ENV_FD);
+        plan.program = req->job_exec;
+        plan.argv = switch_argv;
+        plan.envp = no_environment;
+        err = plan_start(pid, &plan);
+    }
     free(switch_argv);
-    if (env_fd >= 0)
-        close(env_fd);
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
+    close(env_fd);
     return err;
 }

@@ -1,4 +1,4 @@
-/* job_spawn.h — posix_spawn a job in its own group, or via cohort-job-exec as its account. */
+/* job_spawn.h — start a job in its own group, or via cohort-job-exec as its account. */
 #ifndef COHORT_WORKER_JOB_SPAWN_H
 #define COHORT_WORKER_JOB_SPAWN_H
 
