@@ -404,24 +404,27 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
     res->returned = m->returned;
 }
 
-/* Open the attempt's result.tmp in dir_fd for writing: the one a spare dir brings (its
- * data is written over: no inode is created), else a new file; *size is its length. One
- * that is not a plain file of one link (or a symbolic link) is replaced, never written
- * through. Returns the fd or -1 with errno. */
-static int result_tmp_open(int dir_fd, off_t *size)
+/* Open the attempt's result file in dir_fd for writing: the one a spare dir brings (it
+ * holds the result of the attempt the dir served before, written over: no inode is created
+ * and no name changes), else a new file (*created). *size is its length. One that is not a
+ * plain file of one link (or a symbolic link) is replaced, never written through. Returns
+ * the fd or -1 with errno. */
+static int result_file_open(int dir_fd, off_t *size, bool *created)
 {
-    int fd = openat(dir_fd, SPOOL_RESULT_TMP_FILE, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    int fd = openat(dir_fd, SPOOL_RESULT_FILE, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
 
     *size = 0;
+    *created = false;
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
         *size = st.st_size;
         return fd;
     }
     close_fd(&fd);
-    if (unlinkat(dir_fd, SPOOL_RESULT_TMP_FILE, 0) < 0 && errno != ENOENT)
+    if (unlinkat(dir_fd, SPOOL_RESULT_FILE, 0) < 0 && errno != ENOENT)
         return -1;
-    return create_file(dir_fd, SPOOL_RESULT_TMP_FILE, O_WRONLY);
+    *created = true;
+    return create_file(dir_fd, SPOOL_RESULT_FILE, O_WRONLY);
 }
 
 int spool_result_write(struct spool *sp, const struct attempt_result *res)
@@ -430,6 +433,7 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     struct buf encoded;
     struct msg m;
     off_t old_size;
+    bool created;
     int dir_fd = -1, fd = -1, rc;
 
     buf_init(&encoded, RESULT_FILE_MAX);
@@ -441,12 +445,10 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     }
     rc = COHORT_EIO;
     if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        (fd = result_tmp_open(dir_fd, &old_size)) < 0 ||
+        (fd = result_file_open(dir_fd, &old_size, &created)) < 0 ||
         write_all(fd, encoded.data, encoded.len) < 0 ||
         (old_size > (off_t)encoded.len && ftruncate(fd, (off_t)encoded.len) < 0) ||
-        (sp->sync_results && fsync(fd) < 0) ||
-        renameat(dir_fd, SPOOL_RESULT_TMP_FILE, dir_fd, SPOOL_RESULT_FILE) < 0 ||
-        (sp->sync_results && fsync(dir_fd) < 0)) {
+        (sp->sync_results && fsync(fd) < 0) || (sp->sync_results && created && fsync(dir_fd) < 0)) {
         log_error("cannot store the result of attempt %s: %s", name, strerror(errno));
         goto done;
     }
@@ -482,7 +484,10 @@ int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job
         goto done;
     rc = COHORT_EPROTO;
     if ((size_t)len > RESULT_FILE_MAX || msg_decode(&m, data, (size_t)len) < 0 ||
-        m->type != MSG_JOB_RESULT || m->u.result.job_id != job_id || m->u.result.attempt != attempt)
+        m->type != MSG_JOB_RESULT)
+        goto done;
+    rc = COHORT_ENOENT; /* the result of the attempt a spare dir served before: none yet */
+    if (m->u.result.job_id != job_id || m->u.result.attempt != attempt)
         goto done;
     result_from_msg(out, &m->u.result);
     rc = 0;

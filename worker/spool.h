@@ -57,16 +57,19 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
 /* Close whichever fds of *streams are open and mark them -1. */
 void spool_streams_close(struct spool_streams *streams);
 
-/* Store res as the result of its attempt: a temporary file (written over when a spare
- * brought one), then a rename, so a reader sees the old file or the whole new one. With
- * sync_results (spool_open) the file and then the directory are fsynced, so the result
- * also survives a power loss; without, it survives a crash of the worker. Returns 0, or
- * COHORT_EIO (logged) when it could not be stored, in which case any earlier result file is
- * unchanged. */
+/* Store res as the result of its attempt, in its dir's result file: the one a spare dir
+ * brought is written over (it names the attempt it belonged to, which spool_result_read
+ * does not take for this one), else a new one. Written by one write and then cut to its
+ * length, a result is read back whole, or not at all after a crash in between (a damaged
+ * or foreign result is no result: the job runs again). With sync_results (spool_open) the
+ * file (and the directory, for a new file) are fsynced, so the result also survives a
+ * power loss; without, it survives a crash of the worker. Returns 0, or COHORT_EIO
+ * (logged) when it could not be stored. */
 int spool_result_write(struct spool *sp, const struct attempt_result *res);
 
 /* Read back the result of (job, attempt) into *out. Returns 0, COHORT_ENOENT when there is
- * none, or COHORT_EPROTO when the file is damaged; *out is undefined on failure. */
+ * none (or the file holds the result of the attempt its dir served before), or
+ * COHORT_EPROTO when the file is damaged; *out is undefined on failure. */
 int spool_result_read(struct attempt_result *out, struct spool *sp, uint64_t job_id,
                       uint32_t attempt);
 

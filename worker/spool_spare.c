@@ -119,7 +119,8 @@ static bool entry_to_spare(int dir_fd, const char *file)
     struct stat st;
 
     if (strcmp(file, ORPHANS_FILE) == 0 || strcmp(file, SPOOL_RESULT_FILE) == 0)
-        /* the note is written over at the next start; the result is renamed below */
+        /* the note is written over at the next start, the result at the next end: until
+         * then the result names the attempt it belongs to, not the next one */
         return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
                st.st_nlink == 1;
     if (strcmp(file, SPOOL_WORK_DIR) == 0)
@@ -129,15 +130,6 @@ static bool entry_to_spare(int dir_fd, const char *file)
     /* stdin, and what else is there */
     return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
            unlinkat(dir_fd, file, 0) == 0;
-}
-
-/* Make the entries of the attempt dir dir_fd (opened just now) those of a spare. */
-static bool entries_to_spare(int dir_fd)
-{
-    /* the next attempt writes its result over this file instead of creating one */
-    return each_entry(dir_fd, entry_to_spare) &&
-           (renameat(dir_fd, SPOOL_RESULT_FILE, dir_fd, SPOOL_RESULT_TMP_FILE) == 0 ||
-            errno == ENOENT);
 }
 
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name)
@@ -152,7 +144,8 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
     dir_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0)
         return false;
-    if (fstat(dir_fd, &st) == 0 && spool_spare_is_private_dir(&st) && entries_to_spare(dir_fd)) {
+    if (fstat(dir_fd, &st) == 0 && spool_spare_is_private_dir(&st) &&
+        each_entry(dir_fd, entry_to_spare)) {
         spare_name(spare, spares->next_serial);
         if (renameat(root_fd, name, root_fd, spare) == 0) {
             spares->serials[spares->count++] = spares->next_serial++;

@@ -10,7 +10,6 @@
 
 /* Names inside an attempt dir. */
 #define SPOOL_RESULT_FILE "result"
-#define SPOOL_RESULT_TMP_FILE "result.tmp"
 #define SPOOL_WORK_DIR "work" /* the job's own, its default cwd */
 #define SPOOL_STDOUT_FILE "stdout"
 #define SPOOL_STDERR_FILE "stderr"
@@ -31,7 +30,8 @@ struct spool_spares {
  * - stdout and stderr, emptied, when a write lease shows that nothing else holds them
  *   open; otherwise they are deleted, so that such a process cannot write into the next
  *   job's output;
- * - the note of orphans.h, to be written over, and the result, as the next result.tmp.
+ * - the note of orphans.h and the result file, to be written over (the result names its
+ *   attempt, so that it is never taken for the next one's).
  * Other files (stdin) are deleted. Returns true when it was kept; false when not (nothing
  * is logged; the caller deletes what is left). */
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);

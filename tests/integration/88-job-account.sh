@@ -43,7 +43,7 @@ check_planted_links() {
     mkdir "$attempt_dir"
     ln -s "$victim" "$attempt_dir/stdout"
     ln -s "$victim" "$attempt_dir/stderr"
-    ln -s "$victim" "$attempt_dir/result.tmp"
+    ln -s "$victim" "$attempt_dir/result"
     ln -s "$victim_dir" "$attempt_dir/work"
     assert_eq "$id" "$(cohort submit -D / -- sh -c 'echo written; echo oops >&2')" "planted job id"
     assert_eq written "$(job_output "$id")" "output of the job with planted links"
@@ -119,7 +119,7 @@ id=$(next_job_id)
 work_dir=$TEST_DIR/spool/w1/$id.1/work
 assert_eq "$id" "$(submit_as "$ACCOUNT" "$HOME_DIR" -- sh -c "
     cd $work_dir && echo mine >here && cat here && stat -c %U .
-    ln -s $victim ../result.tmp 2>/dev/null && echo linked
+    ln -s $victim ../result 2>/dev/null && echo linked
     echo x 2>/dev/null >>../stdout && echo appended
     ls .. >/dev/null 2>&1 && echo listed
     true")" "job id"

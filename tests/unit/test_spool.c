@@ -132,7 +132,7 @@ static void test_result_round_trip(void **state)
     make_attempt(f, 7, 2, NULL);
     assert_int_equal(spool_result_read(&read_back, f->spool, 7, 2), COHORT_ENOENT);
     assert_int_equal(spool_result_write(f->spool, &written), 0);
-    assert_false(exists(f, "7.2/result.tmp"));
+    assert_true(exists(f, "7.2/result"));
     assert_int_equal(spool_result_read(&read_back, f->spool, 7, 2), 0);
     assert_int_equal(read_back.job_id, 7);
     assert_int_equal(read_back.attempt, 2);
@@ -299,7 +299,8 @@ static void test_removed_dir_is_reused_empty(void **state)
     assert_true(has_entry_starting(f, "spare."));
     make_attempt(f, 31, 1, NULL);
     assert_false(has_entry_starting(f, "spare."));
-    assert_false(exists(f, "31.1/result") || exists(f, "31.1/stdin"));
+    assert_false(exists(f, "31.1/stdin"));
+    /* the spare's result is that of 30.1: no result of 31.1 yet */
     assert_int_equal(spool_result_read(&back, f->spool, 31, 1), COHORT_ENOENT);
     snprintf(path, sizeof path, "%s/31.1/stdout", f->root);
     assert_int_equal(stat(path, &st), 0);
@@ -310,6 +311,33 @@ static void test_removed_dir_is_reused_empty(void **state)
     assert_int_equal(spool_result_write(f->spool, &res), 0);
     assert_int_equal(spool_result_read(&back, f->spool, 31, 1), 0);
     assert_string_equal(back.reason, "x");
+}
+
+/* A worker that died between writing a result over a longer one and cutting the file to
+ * its length left the new result with the old one's tail: that reads as damaged (the job
+ * runs again), never as a result. */
+static void test_result_cut_short_by_a_crash_is_damaged(void **state)
+{
+    struct fixture *f = *state;
+    struct attempt_result longer = sample_result(40, 1), shorter = sample_result(40, 1), back;
+    char path[256], old[4096], new[4096];
+    ssize_t old_len, new_len;
+    int fd;
+
+    memset(longer.reason, 'x', 200);
+    longer.reason[200] = '\0';
+    make_attempt(f, 40, 1, NULL);
+    snprintf(path, sizeof path, "%s/40.1/result", f->root);
+    assert_int_equal(spool_result_write(f->spool, &shorter), 0);
+    assert_true((fd = open(path, O_RDONLY)) >= 0);
+    assert_true((new_len = read(fd, new, sizeof new)) > 0);
+    close(fd);
+    assert_int_equal(spool_result_write(f->spool, &longer), 0);
+    assert_true((fd = open(path, O_RDWR)) >= 0);
+    assert_true((old_len = read(fd, old, sizeof old)) > new_len);
+    assert_int_equal(pwrite(fd, new, (size_t)new_len, 0), new_len); /* and no cut */
+    close(fd);
+    assert_int_equal(spool_result_read(&back, f->spool, 40, 1), COHORT_EPROTO);
 }
 
 /* The inode number of SPOOL/relative. */
@@ -431,7 +459,7 @@ static void test_planted_links_are_never_followed(void **state)
     snprintf(path, sizeof path, "%s/14.1", f->root);
     assert_int_equal(mkdir(path, 0700), 0);
     for (const char *const *name =
-             (const char *const[]){"stdout", "stderr", "stdin", "work", "result.tmp", NULL};
+             (const char *const[]){"stdout", "stderr", "stdin", "work", "result", NULL};
          *name; name++) {
         snprintf(path, sizeof path, "%s/14.1/%s", f->root, *name);
         assert_int_equal(symlink(victim, path), 0);
@@ -443,7 +471,7 @@ static void test_planted_links_are_never_followed(void **state)
     assert_int_equal(lstat(path, &st), 0);
     assert_true(S_ISREG(st.st_mode));
     /* a link planted where the result is written while the job ran */
-    snprintf(path, sizeof path, "%s/14.1/result.tmp", f->root);
+    snprintf(path, sizeof path, "%s/14.1/result", f->root);
     assert_int_equal(symlink(victim, path), 0);
     assert_int_equal(spool_result_write(f->spool, &res), 0);
     assert_victim_untouched(victim);
@@ -527,6 +555,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_attempt_dir_layout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_round_trip, setup, teardown),
         cmocka_unit_test_setup_teardown(test_damaged_result_is_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_result_cut_short_by_a_crash_is_damaged, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_scan_keeps_results_and_removes_leftovers, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_encode_caps_output, setup, teardown),
