@@ -30,6 +30,7 @@ struct spool {
     char root[PATH_MAX - 2 * ATTEMPT_NAME_MAX]; /* as given; room left for paths inside */
     int root_fd;                                /* the root directory, open */
     int lock_fd;                                /* holds the exclusive flock on SPOOL/lock */
+    int null_fd;                                /* /dev/null, the stdin of jobs given none */
     struct spool_spares spares;                 /* emptied attempt dirs for reuse */
     bool sync_results;                          /* fsync each result file and its dir */
 };
@@ -212,13 +213,14 @@ int spool_open(struct spool **out, const char *root, bool sync_results)
     rc = COHORT_ENOMEM;
     if (!(sp = calloc(1, sizeof(*sp))))
         goto fail;
-    sp->root_fd = sp->lock_fd = -1;
+    sp->root_fd = sp->lock_fd = sp->null_fd = -1;
     sp->sync_results = sync_results;
     strcpy(sp->root, root);
     rc = COHORT_EIO;
     if (make_dirs(root) < 0 || (sp->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
         (sp->lock_fd = openat(sp->root_fd, SPOOL_LOCK_FILE,
-                              O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0) {
+                              O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600)) < 0 ||
+        (sp->null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC)) < 0) {
         log_error("cannot open spool directory %s: %s", root, strerror(errno));
         goto fail;
     }
@@ -243,6 +245,7 @@ void spool_destroy(struct spool **sp)
 
     if (!sp || !*sp)
         return;
+    close_fd(&(*sp)->null_fd);
     close_fd(&(*sp)->lock_fd);
     close_fd(&(*sp)->root_fd);
     free(*sp);
@@ -257,6 +260,8 @@ const char *spool_root(const struct spool *sp)
 
 void spool_streams_close(struct spool_streams *streams)
 {
+    if (streams->stdin_shared)
+        streams->stdin_fd = -1; /* the spool's /dev/null */
     close_fd(&streams->stdin_fd);
     close_fd(&streams->stdout_fd);
     close_fd(&streams->stderr_fd);
@@ -335,17 +340,19 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
     int saved_errno;
 
     streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->dir_fd = -1;
+    streams->stdin_shared = false;
     attempt_dir_name(name, job_id, attempt);
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);
     snprintf(streams->work_dir, sizeof streams->work_dir, "%s/%s/%s", sp->root, name,
              SPOOL_WORK_DIR);
     if (remove_tree(sp->root_fd, name, 0) < 0 || attempt_dir_make(streams, sp, name) < 0)
         goto fail;
-    if (stdin_len == 0)
-        streams->stdin_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    else if ((streams->stdin_fd = create_file(streams->dir_fd, "stdin", O_RDWR)) >= 0 &&
-             (write_all(streams->stdin_fd, stdin_data, stdin_len) < 0 ||
-              lseek(streams->stdin_fd, 0, SEEK_SET) < 0))
+    if (stdin_len == 0) {
+        streams->stdin_fd = sp->null_fd;
+        streams->stdin_shared = true;
+    } else if ((streams->stdin_fd = create_file(streams->dir_fd, "stdin", O_RDWR)) >= 0 &&
+               (write_all(streams->stdin_fd, stdin_data, stdin_len) < 0 ||
+                lseek(streams->stdin_fd, 0, SEEK_SET) < 0))
         close_fd(&streams->stdin_fd);
     if (streams->stdin_fd < 0)
         goto fail;
@@ -404,27 +411,32 @@ static void result_from_msg(struct attempt_result *res, const struct msg_job_res
     res->returned = m->returned;
 }
 
-/* Open the attempt's result file in dir_fd for writing: the one a spare dir brings (it
- * holds the result of the attempt the dir served before, written over: no inode is created
- * and no name changes), else a new file (*created). *size is its length. One that is not a
- * plain file of one link (or a symbolic link) is replaced, never written through. Returns
- * the fd or -1 with errno. */
-static int result_file_open(int dir_fd, off_t *size, bool *created)
+/* Open the result file of the attempt dir `name` for writing: the one a spare dir brings
+ * (it holds the result of the attempt the dir served before, written over: no inode is
+ * created and no name changes), found by one openat from the root; else a new file, made
+ * through the dir, which is left open in *dir_fd (else -1) for a sync. *size is the file's
+ * length. One that is not a plain file of one link (or a symbolic link) is replaced, never
+ * written through. Returns the fd or -1 with errno. */
+static int result_file_open(struct spool *sp, const char *name, off_t *size, int *dir_fd)
 {
-    int fd = openat(dir_fd, SPOOL_RESULT_FILE, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    char path[2 * ATTEMPT_NAME_MAX];
     struct stat st;
+    int fd;
 
     *size = 0;
-    *created = false;
+    *dir_fd = -1;
+    snprintf(path, sizeof path, "%s/%s", name, SPOOL_RESULT_FILE);
+    fd = openat(sp->root_fd, path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
         *size = st.st_size;
         return fd;
     }
     close_fd(&fd);
-    if (unlinkat(dir_fd, SPOOL_RESULT_FILE, 0) < 0 && errno != ENOENT)
+    if ((*dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
+            0 ||
+        (unlinkat(*dir_fd, SPOOL_RESULT_FILE, 0) < 0 && errno != ENOENT))
         return -1;
-    *created = true;
-    return create_file(dir_fd, SPOOL_RESULT_FILE, O_WRONLY);
+    return create_file(*dir_fd, SPOOL_RESULT_FILE, O_WRONLY);
 }
 
 int spool_result_write(struct spool *sp, const struct attempt_result *res)
@@ -433,7 +445,6 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
     struct buf encoded;
     struct msg m;
     off_t old_size;
-    bool created;
     int dir_fd = -1, fd = -1, rc;
 
     buf_init(&encoded, RESULT_FILE_MAX);
@@ -444,11 +455,11 @@ int spool_result_write(struct spool *sp, const struct attempt_result *res)
         goto done;
     }
     rc = COHORT_EIO;
-    if ((dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
-        (fd = result_file_open(dir_fd, &old_size, &created)) < 0 ||
+    if ((fd = result_file_open(sp, name, &old_size, &dir_fd)) < 0 ||
         write_all(fd, encoded.data, encoded.len) < 0 ||
         (old_size > (off_t)encoded.len && ftruncate(fd, (off_t)encoded.len) < 0) ||
-        (sp->sync_results && fsync(fd) < 0) || (sp->sync_results && created && fsync(dir_fd) < 0)) {
+        (sp->sync_results && fsync(fd) < 0) ||
+        (sp->sync_results && dir_fd >= 0 && fsync(dir_fd) < 0)) {
         log_error("cannot store the result of attempt %s: %s", name, strerror(errno));
         goto done;
     }
@@ -509,10 +520,10 @@ static bool stream_known_empty(int dir_fd, const char *file)
     return S_ISREG(st.st_mode) && st.st_size == 0;
 }
 
-/* Read up to WORKER_OUTPUT_CAP bytes of one stream file of an attempt into *c (zeroed
- * first). A missing file (or directory, dir_fd < 0) is empty; so is one that is not a regular
- * file or cannot be read (logged), since a job can replace the files in its spool dir.
- * Returns 0 or COHORT_ENOMEM. */
+/* Read up to WORKER_OUTPUT_CAP bytes of one stream file of an attempt (file, relative to
+ * dir_fd) into *c (zeroed first). A missing file (or directory) is empty; so is one that is
+ * not a regular file or cannot be read (logged), since a job can replace the files in its
+ * spool dir. Returns 0 or COHORT_ENOMEM. */
 static int capture_read(struct capture *c, int dir_fd, const char *file)
 {
     const char *problem = NULL;
@@ -521,8 +532,6 @@ static int capture_read(struct capture *c, int dir_fd, const char *file)
     int fd = -1, rc = 0;
 
     memset(c, 0, sizeof(*c));
-    if (dir_fd < 0)
-        goto done;
     if (stream_known_empty(dir_fd, file))
         goto done;
     if ((fd = openat(dir_fd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)) < 0) {
@@ -557,22 +566,24 @@ done:
 
 int spool_result_encode(struct buf *out, struct spool *sp, const struct attempt_result *res)
 {
-    char name[ATTEMPT_NAME_MAX];
+    char name[ATTEMPT_NAME_MAX], stdout_path[2 * ATTEMPT_NAME_MAX],
+        stderr_path[2 * ATTEMPT_NAME_MAX];
     struct capture stdout_capture = {0}, stderr_capture = {0};
     struct msg m;
-    int dir_fd, rc;
+    int rc;
 
+    /* paths from the root: no fd of the dir to open and close */
     attempt_dir_name(name, res->job_id, res->attempt);
-    dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if ((rc = capture_read(&stdout_capture, dir_fd, SPOOL_STDOUT_FILE)) < 0 ||
-        (rc = capture_read(&stderr_capture, dir_fd, SPOOL_STDERR_FILE)) < 0)
+    snprintf(stdout_path, sizeof stdout_path, "%s/%s", name, SPOOL_STDOUT_FILE);
+    snprintf(stderr_path, sizeof stderr_path, "%s/%s", name, SPOOL_STDERR_FILE);
+    if ((rc = capture_read(&stdout_capture, sp->root_fd, stdout_path)) < 0 ||
+        (rc = capture_read(&stderr_capture, sp->root_fd, stderr_path)) < 0)
         goto done;
     result_to_msg(&m, res, &stdout_capture, &stderr_capture);
     rc = msg_encode(out, &m);
 done:
     free(stderr_capture.data);
     free(stdout_capture.data);
-    close_fd(&dir_fd);
     return rc;
 }
 

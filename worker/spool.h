@@ -18,6 +18,7 @@ struct spool;
  * spool_streams_close; -1 when not open. */
 struct spool_streams {
     int stdin_fd;            /* the spooled stdin bytes, or /dev/null */
+    bool stdin_shared;       /* stdin_fd is the spool's /dev/null: not closed with these */
     int stdout_fd;           /* SPOOL/JOB.ATTEMPT/stdout, empty */
     int stderr_fd;           /* SPOOL/JOB.ATTEMPT/stderr, empty */
     int dir_fd;              /* SPOOL/JOB.ATTEMPT itself */
@@ -26,11 +27,11 @@ struct spool_streams {
 };
 
 /* Open the spool rooted at root, creating it (and missing parents) with mode 0700, and lock
- * it so that no second worker shares it. sync_results: spool_result_write fsyncs. The root must belong to this process's user; a
- * worker running as root gives it mode 0711, so that the accounts its jobs run as can pass
- * through to their work dirs (never list it). On failure *out is NULL, the reason is logged
- * and COHORT_EIO (cannot create or open, or owned by another user), COHORT_ESTATE (locked
- * by another worker), COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
+ * it so that no second worker shares it. sync_results: spool_result_write fsyncs. The root must
+ * belong to this process's user; a worker running as root gives it mode 0711, so that the accounts
+ * its jobs run as can pass through to their work dirs (never list it). On failure *out is NULL, the
+ * reason is logged and COHORT_EIO (cannot create or open, or owned by another user), COHORT_ESTATE
+ * (locked by another worker), COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
 int spool_open(struct spool **out, const char *root, bool sync_results);
 
 /* Release the lock and free *sp; sets *sp to NULL. NULL or *sp == NULL is a no-op. */
