@@ -105,6 +105,15 @@ id=$(cohort submit -- cat)
 assert_exit 0 cohort wait "$id" --timeout 30
 assert_eq "" "$(cohort logs "$id")" "stdin without -i"
 
+step "a job starts with no signal blocked or ignored, whatever the worker ignores"
+ignored=$(awk '/^SigIgn:/ { print $2 }' "/proc/$(daemon_pid w1)/status")
+[[ "$ignored" != 0000000000000000 ]] ||
+    fail "the worker ignores no signal (SIGPIPE at least): this step would prove nothing"
+id=$(cohort submit -- grep -E '^Sig(Blk|Ign):' /proc/self/status)
+assert_exit 0 cohort wait "$id" --timeout 30
+assert_eq "SigBlk:	0000000000000000
+SigIgn:	0000000000000000" "$(cohort logs "$id")" "the job's blocked and ignored signals"
+
 step "--wait returns the job's exit status"
 assert_exit 0 cohort submit --wait -- true
 assert_exit 7 cohort submit --wait -- sh -c 'exit 7'
