@@ -21,8 +21,12 @@
 
 #define SOCKET_HWM 100000      /* messages queued per peer before sends fail */
 #define SHUTDOWN_LINGER_MS 500 /* time given to the last replies when stopping */
-#define STALL_LOG_BEATS 10     /* a stall longer than this many heartbeats is logged */
-#define STORE_RETRY_MS 1000    /* after a failed turn, dispatch and reload wait this */
+/* A client whose connection drops just after a reply came may lose the reply unread (a
+ * socket with ZMQ_IMMEDIATE drops what it has not read from a lost connection): when
+ * stopping, the connections stay open this long after the last replies were sent. */
+#define SHUTDOWN_READ_MS 100
+#define STALL_LOG_BEATS 10  /* a stall longer than this many heartbeats is logged */
+#define STORE_RETRY_MS 1000 /* after a failed turn, dispatch and reload wait this */
 
 /* ---- the message table ---- */
 
@@ -478,6 +482,8 @@ void sched_destroy(struct sched *s)
     close_handles(s);
     uv_run(&s->loop, UV_RUN_DEFAULT); /* let libuv finish closing handles */
     uv_loop_close(&s->loop);
+    if (s->stopping)
+        uv_sleep(SHUTDOWN_READ_MS);
     if (s->router)
         zmq_close(s->router);
     /* terminating also ends the ZAP thread's receive; a signal may interrupt it */

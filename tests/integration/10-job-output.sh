@@ -111,8 +111,10 @@ ignored=$(awk '/^SigIgn:/ { print $2 }' "/proc/$(daemon_pid w1)/status")
     fail "the worker ignores no signal (SIGPIPE at least): this step would prove nothing"
 id=$(cohort submit -- grep -E '^Sig(Blk|Ign):' /proc/self/status)
 assert_exit 0 cohort wait "$id" --timeout 30
-assert_eq "SigBlk:	0000000000000000
-SigIgn:	0000000000000000" "$(cohort logs "$id")" "the job's blocked and ignored signals"
+read -r _ blocked _ ignored <<<"$(cohort logs "$id" | tr '\n' ' ')"
+assert_eq 0000000000000000 "$blocked" "the job's blocked signals"
+# glibc's posix_spawn (sanitizer builds) leaves its two internal signals, 32 and 33, ignored
+assert_eq 0 "$((0x$ignored & ~0x180000000))" "the job's ignored signals (0x$ignored)"
 
 step "--wait returns the job's exit status"
 assert_exit 0 cohort submit --wait -- true

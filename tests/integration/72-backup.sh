@@ -55,4 +55,26 @@ assert_eq completed "$(job_field "$((array_first + 4))" state)" "a job the copy 
 assert_eq pending "$(job_field "$waiting" state)" "the job waiting at the backup"
 assert_exit 1 cohort show "$after"
 [[ "$RUN_ERR" == *"no job $after"* ]] || fail "the job made after the backup is there: $RUN_ERR"
+
+step "while a backup is being written, a second is refused; a stop ends it and tells its requester"
+# half a million jobs make a copy of a second or more, paced between turns
+cohort submit -a 1-500000 -c 64 -- true >/dev/null
+started=$(grep -c "writing a backup" "$(daemon_log scheduler)" || true)
+"$CLI_BIN" backup >"$TEST_DIR/first.out" 2>"$TEST_DIR/first.err" &
+first=$!
+backup_started() { (($(grep -c "writing a backup" "$(daemon_log scheduler)") > started)); }
+wait_for "the backup to start" 30 backup_started
+assert_exit 1 cohort backup
+assert_one_error_line "a second backup"
+[[ "$RUN_ERR" == *"a backup is being written already"* ]] ||
+    fail "the second backup was not refused as such: $RUN_ERR"
+signal_daemon scheduler TERM
+status=0
+wait "$first" || status=$?
+((status == 1)) || fail "the first backup exited $status (stdout: $(<"$TEST_DIR/first.out"))"
+grep -q "the scheduler stopped before the backup was finished" "$TEST_DIR/first.err" ||
+    fail "the first backup's requester was not told: $(<"$TEST_DIR/first.err")"
+[[ -z "$(find "$SCHEDULER_STATE/backups" -name '*.tmp')" ]] || fail "an unfinished copy is left"
+assert_eq 2 "$(find "$SCHEDULER_STATE/backups" -name 'cohort-*.db' | wc -l)" \
+    "backups after the stopped one"
 step "ok"
