@@ -169,20 +169,59 @@ static const char schema_v1[] =
  * submission (same key) is answered with them instead of creating a second copy. No index
  * on created_at: old keys are found by sweeping the keys in order (store_submissions.c),
  * which spares every submission an index write. */
-static const char schema_v2[] =
-    "CREATE TABLE submissions ("
-    "  key TEXT PRIMARY KEY,"
-    "  first_ids BLOB NOT NULL," /* uint64 little-endian per spec */
-    "  counts BLOB NOT NULL,"    /* uint32 little-endian per spec */
-    "  created_at INTEGER NOT NULL"
-    ") WITHOUT ROWID;";
+static const char schema_v2[] = "CREATE TABLE submissions ("
+                                "  key TEXT PRIMARY KEY,"
+                                "  first_ids BLOB NOT NULL," /* uint64 little-endian per spec */
+                                "  counts BLOB NOT NULL,"    /* uint32 little-endian per spec */
+                                "  created_at INTEGER NOT NULL"
+                                ") WITHOUT ROWID;";
 
 /* Schema version 3: how many of a job's attempts were lost to worker failures (the losses
  * that cost a retry), so that losses that cost none leave the submitted retries alone. */
 static const char schema_v3[] = "ALTER TABLE jobs ADD COLUMN losses INTEGER NOT NULL DEFAULT 0;";
 
+/* Schema version 4: the jobs table without AUTOINCREMENT, which made every insert read and
+ * write the jobs row of sqlite_sequence (a page more in each submit's commit). Ids still only
+ * grow: SQLite gives the largest id plus one, and jobs are never deleted. The table is
+ * rebuilt with its rows and ids as they are. */
+static const char schema_v4[] =
+    "CREATE TABLE jobs_v4 ("
+    "  id INTEGER PRIMARY KEY," /* the largest plus one: jobs are never deleted */
+    "  spec_id INTEGER NOT NULL REFERENCES specs (id),"
+    "  name TEXT NOT NULL,"
+    "  user TEXT NOT NULL,"
+    "  state INTEGER NOT NULL,"
+    "  exit_code INTEGER NOT NULL DEFAULT -1,"
+    "  signal INTEGER NOT NULL DEFAULT 0,"
+    "  reason TEXT NOT NULL DEFAULT '',"
+    "  cpus INTEGER NOT NULL,"
+    "  mem INTEGER NOT NULL,"
+    "  priority INTEGER NOT NULL,"
+    "  time_limit INTEGER NOT NULL,"
+    "  retries INTEGER NOT NULL,"
+    "  attempts INTEGER NOT NULL DEFAULT 0,"
+    "  array_index INTEGER NOT NULL,"
+    "  submitted_at INTEGER NOT NULL,"
+    "  started_at INTEGER NOT NULL DEFAULT 0,"
+    "  finished_at INTEGER NOT NULL DEFAULT 0,"
+    "  cpu_time_ms INTEGER NOT NULL DEFAULT 0,"
+    "  worker TEXT NOT NULL DEFAULT '',"
+    "  losses INTEGER NOT NULL DEFAULT 0"
+    ");"
+    "INSERT INTO jobs_v4 (id, spec_id, name, user, state, exit_code, signal, reason, cpus, mem,"
+    "  priority, time_limit, retries, attempts, array_index, submitted_at, started_at,"
+    "  finished_at, cpu_time_ms, worker, losses)"
+    " SELECT id, spec_id, name, user, state, exit_code, signal, reason, cpus, mem, priority,"
+    "  time_limit, retries, attempts, array_index, submitted_at, started_at, finished_at,"
+    "  cpu_time_ms, worker, losses FROM jobs ORDER BY id;"
+    "DROP TABLE jobs;"
+    "ALTER TABLE jobs_v4 RENAME TO jobs;"
+    "CREATE INDEX jobs_by_state ON jobs (state, id);"
+    "DELETE FROM sqlite_sequence WHERE name = 'jobs';";
+
 /* migrations[v] brings a database at version v to version v + 1. */
-static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3};
+static const char *const migrations[STORE_SCHEMA_VERSION] = {schema_v1, schema_v2, schema_v3,
+                                                             schema_v4};
 
 int store_fail(struct store *st, const char *what)
 {

@@ -18,7 +18,7 @@
  */
 struct store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 /* One job as stored. Strings and arrays of info point into storage (owned). */
 struct job_record {

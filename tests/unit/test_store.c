@@ -102,25 +102,83 @@ static void test_array_ids_are_consecutive_and_survive_reopen(void **state)
     assert_int_equal(counts[COHORT_JOB_PENDING], 1000);
 }
 
-static void test_ids_are_never_reused(void **state)
+/* Ids only grow: the next job gets an id above every id given before, across reopening,
+ * and the ids of a rolled-back turn (never acknowledged) are given again. */
+static void test_ids_only_grow(void **state)
 {
     struct fixture *f = *state;
     struct job_spec spec = make_spec(false, 0, 0);
-    uint64_t first = 0, again = 0;
-    char sql[128];
+    uint64_t first = 0, lost = 0, again = 0;
 
     assert_int_equal(store_jobs_insert(f->st, &first, &spec, 3, 1), 0);
     assert_int_equal(store_commit(f->st), 0);
+    reopen(f);
+    assert_int_equal(store_jobs_insert(f->st, &lost, &spec, 2, 2), 0);
+    assert_int_equal(lost, first + 3);
+    store_poison(f->st, "test");
+    assert_int_equal(store_commit(f->st), COHORT_EIO);
+    assert_int_equal(store_jobs_insert(f->st, &again, &spec, 1, 3), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(again, first + 3);
+    /* no sequence row is written for them: the table has no AUTOINCREMENT */
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs' "
+                                      "AND sql LIKE '%AUTOINCREMENT%'"),
+                     0);
+}
+
+/* A version 3 database (ids from AUTOINCREMENT) opened by this version: the jobs table is
+ * rebuilt without it, every job keeps its id and fields, and the next id follows the last. */
+static void test_version_3_jobs_keep_their_ids(void **state)
+{
+    static const char *const to_version_3[] = {
+        "CREATE TABLE jobs_before AS SELECT * FROM jobs",
+        "DROP TABLE jobs",
+        "CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, spec_id INTEGER NOT NULL "
+        "REFERENCES specs (id), name TEXT NOT NULL, user TEXT NOT NULL, state INTEGER NOT NULL, "
+        "exit_code INTEGER NOT NULL DEFAULT -1, signal INTEGER NOT NULL DEFAULT 0, reason TEXT NOT "
+        "NULL DEFAULT '', cpus INTEGER NOT NULL, mem INTEGER NOT NULL, priority INTEGER NOT NULL, "
+        "time_limit INTEGER NOT NULL, retries INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT "
+        "0, array_index INTEGER NOT NULL, submitted_at INTEGER NOT NULL, started_at INTEGER NOT "
+        "NULL DEFAULT 0, finished_at INTEGER NOT NULL DEFAULT 0, cpu_time_ms INTEGER NOT NULL "
+        "DEFAULT 0, worker TEXT NOT NULL DEFAULT '', losses INTEGER NOT NULL DEFAULT 0)",
+        "INSERT INTO jobs SELECT * FROM jobs_before",
+        "DROP TABLE jobs_before",
+        "CREATE INDEX jobs_by_state ON jobs (state, id)",
+        "PRAGMA user_version = 3",
+    };
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(true, 5, 9);
+    struct job_record rec;
+    uint64_t first = 0, next = 0;
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 5, 7), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(store_job_cancel(f->st, first + 1, "cancelled", 8), 0);
+    assert_int_equal(store_commit(f->st), 0);
     store_close(f->st);
     f->st = NULL;
-    /* the row with the largest id disappears (by hand: the scheduler never deletes) */
-    snprintf(sql, sizeof sql, "DELETE FROM jobs WHERE id = %llu RETURNING id",
-             (unsigned long long)first + 2);
-    assert_int_equal(fixture_query(f, sql), (int64_t)first + 2);
+    for (size_t i = 0; i < sizeof to_version_3 / sizeof to_version_3[0]; i++)
+        fixture_query(f, to_version_3[i]);
+    assert_int_equal(fixture_query(f, "SELECT seq FROM sqlite_sequence WHERE name = 'jobs'"),
+                     (int64_t)first + 4);
+
     reopen(f);
-    assert_int_equal(store_jobs_insert(f->st, &again, &spec, 1, 2), 0);
+    assert_int_equal(fixture_query(f, "PRAGMA user_version"), STORE_SCHEMA_VERSION);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM sqlite_master WHERE name = 'jobs' "
+                                      "AND sql LIKE '%AUTOINCREMENT%'"),
+                     0);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM sqlite_sequence WHERE name = 'jobs'"),
+                     0);
+    assert_int_equal(fixture_query(f, "SELECT count(*) FROM sqlite_master WHERE name = "
+                                      "'jobs_by_state'"),
+                     1);
+    assert_int_equal(store_job_get(f->st, first + 4, false, &rec), 0);
+    assert_int_equal(rec.info.array_index, 9);
+    assert_int_equal(store_job_get(f->st, first + 1, false, &rec), 0);
+    assert_int_equal(rec.info.state, COHORT_JOB_CANCELLED);
+    assert_int_equal(store_jobs_insert(f->st, &next, &spec, 1, 9), 0);
     assert_int_equal(store_commit(f->st), 0);
-    assert_true(again > first + 2);
+    assert_int_equal(next, first + 5);
 }
 
 static int count_pending(void *arg, uint64_t job_id, int32_t priority, uint32_t cpus, uint64_t mem)
@@ -347,7 +405,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fresh_db_has_current_schema, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_ids_are_consecutive_and_survive_reopen, setup,
                                         teardown),
-        cmocka_unit_test_setup_teardown(test_ids_are_never_reused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_only_grow, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_version_3_jobs_keep_their_ids, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dispatch_finish_and_loads, setup, teardown),
         cmocka_unit_test_setup_teardown(test_running_attempts_without_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_list_merges_states_in_id_order, setup, teardown),
