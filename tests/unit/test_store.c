@@ -174,8 +174,10 @@ static void test_version_3_jobs_keep_their_ids(void **state)
                      1);
     assert_int_equal(store_job_get(f->st, first + 4, false, &rec), 0);
     assert_int_equal(rec.info.array_index, 9);
+    job_record_free(&rec);
     assert_int_equal(store_job_get(f->st, first + 1, false, &rec), 0);
     assert_int_equal(rec.info.state, COHORT_JOB_CANCELLED);
+    job_record_free(&rec);
     assert_int_equal(store_jobs_insert(f->st, &next, &spec, 1, 9), 0);
     assert_int_equal(store_commit(f->st), 0);
     assert_int_equal(next, first + 5);
