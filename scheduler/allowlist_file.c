@@ -14,6 +14,7 @@
 
 #include "allowlist.h"
 #include "cohort.h"
+#include "fs_sync.h"
 #include "statedir.h"
 
 #define LOCK_WAIT_MS 5000 /* longest wait for another editor */
@@ -104,23 +105,6 @@ done:
     return rc;
 }
 
-/* fsync the directory holding path, so that a rename in it survives a crash. */
-static void sync_parent_dir(const char *path)
-{
-    char dir[PATH_MAX];
-    const char *slash = strrchr(path, '/');
-    int fd;
-
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - path) + (slash == path), path);
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
-        fsync(fd);
-        close(fd);
-    }
-}
-
 int allowlist_file_replace(const char *path, const char *text, size_t len, char *err,
                            size_t err_len)
 {
@@ -165,7 +149,7 @@ int allowlist_file_replace(const char *path, const char *text, size_t len, char 
         unlink(temp);
         return COHORT_EIO;
     }
-    sync_parent_dir(path);
+    fs_sync_parent(path); /* the rename survives a crash, when it can be synced */
     return 0;
 }
 

@@ -20,7 +20,6 @@
 #define BACKUP_PEER_MAX 255    /* a routing id's bytes (libzmq's are 5) */
 
 struct backup {
-    struct sched *s;
     struct store_backup *copy;
     uint8_t peer[BACKUP_PEER_MAX]; /* who asked, answered when the copy is done */
     size_t peer_len;
@@ -95,20 +94,18 @@ void client_on_backup(struct sched *s, const uint8_t *peer, size_t peer_len, str
     b->peer_len = peer_len;
     b->req_id = req_id;
     b->started_mono = clock_mono_ms();
-    b->s = s;
     s->backup = b;
     log_info("writing a backup of the database to %s", b->path);
 }
 
-/* Answer the requester of the settled (rc 0) or failed (rc < 0) backup, while the socket is
- * open, and forget it. */
+/* Answer the requester of the settled (rc 0) or failed (rc < 0: err says why) backup, while
+ * the socket is open, and forget it (an unfinished copy is removed). */
 static void backup_end(struct sched *s, int rc, const char *err)
 {
     struct backup *b = s->backup;
     struct msg reply = {.type = MSG_REPLY};
 
     if (rc < 0) {
-        log_error("the backup failed: %s", err);
         if (s->zsock)
             sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, rc, err);
     } else {
@@ -126,10 +123,18 @@ static void backup_end(struct sched *s, int rc, const char *err)
     s->backup = NULL;
 }
 
-/* On a thread of libuv's pool: sync the copy and put it in place. */
+/* The backup failed (rc < 0, err says why): log it, answer its requester, forget it. */
+static void backup_fail(struct sched *s, int rc, const char *err)
+{
+    log_error("the backup failed: %s", err);
+    backup_end(s, rc, err);
+}
+
+/* On a thread of libuv's pool: sync the copy and put it in place (the loop leaves the
+ * settling backup alone meanwhile). */
 static void settle_work(uv_work_t *work)
 {
-    struct backup *b = work->data;
+    struct backup *b = ((struct sched *)work->data)->backup;
 
     b->settle_rc = store_backup_settle(b->copy, &b->bytes, b->settle_err, sizeof b->settle_err);
 }
@@ -137,10 +142,13 @@ static void settle_work(uv_work_t *work)
 /* Back on the loop: answer the requester. */
 static void settle_done(uv_work_t *work, int status)
 {
-    struct backup *b = work->data;
+    struct sched *s = work->data;
 
     (void)status; /* never cancelled: settle_work always runs */
-    backup_end(b->s, b->settle_rc, b->settle_err);
+    if (s->backup->settle_rc < 0)
+        backup_fail(s, s->backup->settle_rc, s->backup->settle_err);
+    else
+        backup_end(s, 0, NULL);
 }
 
 int64_t backup_turn(struct sched *s)
@@ -161,16 +169,16 @@ int64_t backup_turn(struct sched *s)
     if (rc == 0)
         return BACKUP_STEP_EVERY_MS;
     if (rc < 0) {
-        backup_end(s, rc, err);
+        backup_fail(s, rc, err);
         return -1;
     }
     /* syncing the copy takes long (about 0.15 s for 66 MB): not on the loop */
     b->settling = true;
-    b->settle.data = b;
+    b->settle.data = s;
     if ((rc = uv_queue_work(&s->loop, &b->settle, settle_work, settle_done)) < 0) {
         b->settling = false;
         snprintf(err, sizeof err, "cannot sync the copy: %s", uv_strerror(rc));
-        backup_end(s, COHORT_EINTERNAL, err);
+        backup_fail(s, COHORT_EINTERNAL, err);
     }
     return -1;
 }
@@ -182,10 +190,5 @@ void backup_cancel(struct sched *s)
     if (!b || b->settling) /* a settling copy is complete: settle_done answers */
         return;
     log_warn("stopping: the backup to %s was not finished and is removed", b->path);
-    if (s->zsock)
-        sched_send_error_now(s, b->peer, b->peer_len, b->req_id, MSG_BACKUP, COHORT_ESTATE,
-                             "the scheduler stopped before the backup was finished");
-    store_backup_free(&b->copy);
-    free(b);
-    s->backup = NULL;
+    backup_end(s, COHORT_ESTATE, "the scheduler stopped before the backup was finished");
 }

@@ -2,7 +2,6 @@
 #include "store_backup.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "cohort.h"
+#include "fs_sync.h"
 #include "store_int.h"
 
 struct store_backup {
@@ -31,36 +31,6 @@ static void backup_free(struct store_backup *b)
     free(b->path);
     free(b->tmp_path);
     free(b);
-}
-
-/* fsync the file or directory at path. Returns 0 or -1 with errno. */
-static int sync_path(const char *path, int flags)
-{
-    int fd = open(path, flags | O_CLOEXEC), rc, saved;
-
-    if (fd < 0)
-        return -1;
-    rc = fsync(fd);
-    saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
-}
-
-/* fsync the directory holding path, so that a rename into it lasts. Returns 0 or -1. */
-static int sync_parent(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-    char dir[4096];
-
-    if (!slash)
-        return sync_path(".", O_RDONLY | O_DIRECTORY);
-    if ((size_t)(slash - path) >= sizeof dir) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
-    return sync_path(dir[0] ? dir : "/", O_RDONLY | O_DIRECTORY);
 }
 
 int store_backup_begin(struct store_backup **out, struct store *st, const char *path, char *err,
@@ -118,8 +88,8 @@ int store_backup_settle(struct store_backup *b, uint64_t *bytes, char *err, size
 {
     struct stat st;
 
-    if (stat(b->tmp_path, &st) < 0 || sync_path(b->tmp_path, O_RDONLY) < 0 ||
-        rename(b->tmp_path, b->path) < 0 || sync_parent(b->path) < 0) {
+    if (stat(b->tmp_path, &st) < 0 || fs_sync_file(b->tmp_path) < 0 ||
+        rename(b->tmp_path, b->path) < 0 || fs_sync_parent(b->path) < 0) {
         snprintf(err, err_len, "cannot put the copy in place at %s: %s", b->path, strerror(errno));
         return COHORT_EIO;
     }
