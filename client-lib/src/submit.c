@@ -20,6 +20,18 @@
 #define RETRY_LAST_PAUSE_MS 2000  /* ...up to this */
 #define RETRY_SHORTEST_TRY_MS 100 /* no try starts with less time than this left */
 
+/* Write the low `digits` hex digits of value into out (lower case, no terminator): a key is
+ * made at every submit, and snprintf costs a call per byte. */
+static void hex_put(char *out, uint64_t value, unsigned digits)
+{
+    static const char digit[] = "0123456789abcdef";
+
+    while (digits-- > 0) {
+        out[digits] = digit[value & 0xf];
+        value >>= 4;
+    }
+}
+
 /* Write a fresh key into out: the wall clock in ms (12 hex digits), then KEY_RANDOM_BYTES
  * from getrandom in hex. The clock first makes keys from one client grow, so the scheduler
  * files each new one next to the last (measured: half the cost of random keys); the random
@@ -37,9 +49,10 @@ static void key_new(char out[KEY_LEN + 1])
         uint64_t mixed[2] = {(uint64_t)clock_mono_ms(), (uint64_t)getpid() << 32 | ++counter};
         memcpy(bytes, mixed, sizeof bytes);
     }
-    snprintf(out, KEY_LEN + 1, "%012llx", (unsigned long long)clock_now_ms() & 0xffffffffffffull);
+    hex_put(out, (uint64_t)clock_now_ms(), 12);
     for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf(out + 12 + 2 * i, 3, "%02x", bytes[i]);
+        hex_put(out + 12 + 2 * i, bytes[i], 2);
+    out[KEY_LEN] = '\0';
 }
 
 /* A key a caller chose: 1 to COHORT_SUBMIT_KEY_MAX printable ASCII characters, no spaces. */

@@ -473,6 +473,9 @@ static void test_submit_is_resent_under_one_key_until_answered(void **state)
     assert_string_equal(fake->submit_keys[1], fake->submit_keys[0]);
     assert_string_equal(fake->submit_keys[2], fake->submit_keys[0]);
     assert_string_not_equal(fake->submit_keys[3], fake->submit_keys[0]);
+    /* lower-case hex, the clock's 12 digits first: a later key does not sort before */
+    assert_int_equal(strspn(fake->submit_keys[3], "0123456789abcdef"), 44);
+    assert_true(strncmp(fake->submit_keys[3], fake->submit_keys[0], 12) >= 0);
     fake_stop(fake);
 }
 
