@@ -233,32 +233,32 @@ int store_jobs_insert(struct store *st, uint64_t *first_id, const struct job_spe
     return 0;
 }
 
-int store_job_dispatch(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
-                       int64_t now)
+/* Run the write statement id with the parameters (job_id, attempt, worker, at), in the
+ * turn's transaction. Returns 0 or what store_step_write returns. */
+static int write_attempt_of(struct store *st, enum stmt_id id, uint64_t job_id, uint32_t attempt,
+                            const char *worker, int64_t at)
 {
     int rc = store_begin_write(st);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *job = store_stmt(st, STMT_JOB_DISPATCH);
-    sqlite3_bind_int64(job, 1, (int64_t)job_id);
-    sqlite3_bind_int64(job, 2, attempt);
-    store_bind_text(job, 3, worker);
-    sqlite3_bind_int64(job, 4, now);
-    return store_step_write(st, job);
+    sqlite3_stmt *stmt = store_stmt(st, id);
+    sqlite3_bind_int64(stmt, 1, (int64_t)job_id);
+    sqlite3_bind_int64(stmt, 2, attempt);
+    store_bind_text(stmt, 3, worker);
+    sqlite3_bind_int64(stmt, 4, at);
+    return store_step_write(st, stmt);
+}
+
+int store_job_dispatch(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
+                       int64_t now)
+{
+    return write_attempt_of(st, STMT_JOB_DISPATCH, job_id, attempt, worker, now);
 }
 
 int store_attempt_running(struct store *st, uint64_t job_id, uint32_t attempt, const char *worker,
                           int64_t started_at)
 {
-    int rc = store_begin_write(st);
-    if (rc < 0)
-        return rc;
-    sqlite3_stmt *row = store_stmt(st, STMT_ATTEMPT_RUNNING);
-    sqlite3_bind_int64(row, 1, (int64_t)job_id);
-    sqlite3_bind_int64(row, 2, attempt);
-    store_bind_text(row, 3, worker);
-    sqlite3_bind_int64(row, 4, started_at);
-    return store_step_write(st, row);
+    return write_attempt_of(st, STMT_ATTEMPT_RUNNING, job_id, attempt, worker, started_at);
 }
 
 int store_job_started(struct store *st, uint64_t job_id, uint32_t attempt, int64_t started_at)
