@@ -15,7 +15,7 @@
 #include "store_backup.h"
 
 #define BACKUP_DIR "backups"   /* in the state dir */
-#define BACKUP_STEP_PAGES 32   /* 128 KiB of 4 KiB pages: well under a millisecond */
+#define BACKUP_STEP_BYTES (128 << 10) /* copied per step: well under a millisecond */
 #define BACKUP_STEP_EVERY_MS 2 /* so the copy takes at most about a third of the loop */
 #define BACKUP_PEER_MAX 255    /* a routing id's bytes (libzmq's are 5) */
 
@@ -164,7 +164,7 @@ int64_t backup_turn(struct sched *s)
         return wait;
     if (store_in_transaction(s->store))
         return 0; /* the copy can only read between transactions */
-    rc = store_backup_step(b->copy, BACKUP_STEP_PAGES, err, sizeof err);
+    rc = store_backup_step(b->copy, BACKUP_STEP_BYTES, err, sizeof err);
     b->stepped_mono = now;
     if (rc == 0)
         return BACKUP_STEP_EVERY_MS;

@@ -15,9 +15,23 @@
 struct store_backup {
     sqlite3 *copy;      /* the connection writing tmp_path */
     sqlite3_backup *op; /* SQLite's copy from the store's connection */
+    int page_size;      /* bytes per page of the store's database */
     char *path;         /* where the finished copy goes */
     char *tmp_path;     /* where it is written until then */
 };
+
+/* Bytes per page of db's main database (SQLite's default when it cannot tell). */
+static int page_size_of(sqlite3 *db)
+{
+    sqlite3_stmt *stmt = NULL;
+    int size = 4096;
+
+    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, NULL) == SQLITE_OK &&
+        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) > 0)
+        size = sqlite3_column_int(stmt, 0);
+    sqlite3_finalize(stmt);
+    return size;
+}
 
 /* Free b, removing the unfinished copy. */
 static void backup_free(struct store_backup *b)
@@ -60,13 +74,15 @@ int store_backup_begin(struct store_backup **out, struct store *st, const char *
         backup_free(b);
         return COHORT_EIO;
     }
+    b->page_size = page_size_of(st->db);
     *out = b;
     return 0;
 }
 
-int store_backup_step(struct store_backup *b, int pages, char *err, size_t err_len)
+int store_backup_step(struct store_backup *b, int64_t bytes, char *err, size_t err_len)
 {
-    int rc = sqlite3_backup_step(b->op, pages);
+    int64_t pages = bytes < 0 ? -1 : bytes / b->page_size;
+    int rc = sqlite3_backup_step(b->op, pages == 0 ? 1 : (int)pages);
 
     if (rc == SQLITE_OK || rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
         return 0; /* more to copy, or the store is writing: go on at the next call */

@@ -15,11 +15,12 @@ struct store_backup;
 int store_backup_begin(struct store_backup **out, struct store *st, const char *path, char *err,
                        size_t err_len);
 
-/* Copy up to `pages` more pages (-1: all that remain). Call it only while the store has no
+/* Copy about `bytes` more of the database (its pages that fit in them, at least one; -1:
+ * all that remain). Call it only while the store has no
  * transaction open; writes the store commits meanwhile reach the copy too. Returns 0 while
  * pages remain, 1 once the copy is complete (store_backup_settle comes next), or COHORT_EIO
  * with err saying why (the copy is then of no use: free it). */
-int store_backup_step(struct store_backup *b, int pages, char *err, size_t err_len);
+int store_backup_step(struct store_backup *b, int64_t bytes, char *err, size_t err_len);
 
 /* Sync the complete copy and rename it to its path, its directory synced too: slow, and
  * touching nothing but the copy's files, so it may run on another thread. Returns 0 with

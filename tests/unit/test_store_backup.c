@@ -71,7 +71,7 @@ static void test_copy_follows_the_turns_made_meanwhile(void **state)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     submit_committed(f->st, 20000); /* some hundreds of pages */
     assert_int_equal(store_backup_begin(&b, f->st, path, err, sizeof err), 0);
-    while ((rc = store_backup_step(b, 8, err, sizeof err)) == 0) {
+    while ((rc = store_backup_step(b, 8 * STORE_PAGE_SIZE, err, sizeof err)) == 0) {
         assert_int_equal(stat(path, &st), -1);
         assert_int_equal(stat(tmp, &st), 0);
         if (steps++ % 10 == 0)
@@ -90,6 +90,35 @@ static void test_copy_follows_the_turns_made_meanwhile(void **state)
     assert_int_equal(jobs_in(path), 20000 + 3 * (uint64_t)((steps + 9) / 10));
 }
 
+/* A step copies the pages that fit in the bytes it is given, and at least one. */
+static void test_step_copies_whole_pages(void **state)
+{
+    struct fixture *f = *state;
+    struct store_backup *b = NULL;
+    char path[160], err[256];
+    int64_t pages;
+    int rc, steps = 0;
+
+    snprintf(path, sizeof path, "%s/copy.db", f->dir);
+    submit_committed(f->st, 2000);
+    pages = fixture_query(f, "PRAGMA page_count");
+    assert_true(pages > 8);
+    assert_int_equal(store_backup_begin(&b, f->st, path, err, sizeof err), 0);
+    while ((rc = store_backup_step(b, 1, err, sizeof err)) == 0)
+        steps++;
+    assert_int_equal(rc, 1);
+    assert_int_equal(steps + 1, pages); /* one page a step, the last one completes it */
+    store_backup_free(&b);
+
+    steps = 0;
+    assert_int_equal(store_backup_begin(&b, f->st, path, err, sizeof err), 0);
+    while ((rc = store_backup_step(b, 4 * STORE_PAGE_SIZE + 1, err, sizeof err)) == 0)
+        steps++;
+    assert_int_equal(rc, 1);
+    assert_int_equal(steps + 1, (pages + 3) / 4);
+    store_backup_free(&b);
+}
+
 /* A copy given up before it is complete leaves nothing behind. */
 static void test_unfinished_copy_is_removed(void **state)
 {
@@ -102,7 +131,7 @@ static void test_unfinished_copy_is_removed(void **state)
     snprintf(tmp, sizeof tmp, "%s.tmp", path);
     submit_committed(f->st, 20000);
     assert_int_equal(store_backup_begin(&b, f->st, path, err, sizeof err), 0);
-    assert_int_equal(store_backup_step(b, 4, err, sizeof err), 0);
+    assert_int_equal(store_backup_step(b, 4 * STORE_PAGE_SIZE, err, sizeof err), 0);
     store_backup_free(&b);
     assert_int_equal(stat(tmp, &st), -1);
     assert_int_equal(stat(path, &st), -1);
@@ -127,6 +156,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_copy_follows_the_turns_made_meanwhile, setup,
                                         teardown),
+        cmocka_unit_test_setup_teardown(test_step_copies_whole_pages, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unfinished_copy_is_removed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_copy_into_missing_dir_fails, setup, teardown),
     };
