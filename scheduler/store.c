@@ -8,6 +8,7 @@
 #include "clock.h"
 #include "cohort.h"
 #include "log.h"
+#include "store_vfs.h"
 
 #define BUSY_TIMEOUT_MS 5000
 /* WAL pages (8 MiB of STORE_PAGE_SIZE) that trigger a checkpoint: four times SQLite's
@@ -532,10 +533,14 @@ int store_open(struct store **out, const char *path, char *err, size_t err_len)
     /* SQLite's memory statistics take a global lock on every allocation; nothing reads
      * them. This only works before SQLite's first use, and is harmless after it. */
     sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    if (store_vfs_register() != SQLITE_OK) {
+        snprintf(st->error, sizeof st->error, "cannot set up SQLite's file access");
+        goto fail;
+    }
     /* one thread uses the connection: no lock around every call */
     if (sqlite3_open_v2(path, &st->db,
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK) {
+                        STORE_VFS_NAME) != SQLITE_OK) {
         store_fail(st, "cannot open the database");
         goto fail;
     }
