@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Sizes small enough for a few seconds; the figures are checked for presence and shape only
 # (timings are never asserted).
 export SUBMIT_SINGLE=200 SUBMIT_BULK=500 E2E_JOBS=200 LATENCY_JOBS=50 SIM_WORKERS=20
-export SIM_JOBS=2000 IDLE_SECS=1 DEEP_JOBS=5000 DEEP_SAMPLE=500 POLL_RUNS=1
+export SIM_JOBS=2000 IDLE_SECS=1 DEEP_JOBS=5000 DEEP_SAMPLE=500 DEEP_RUNS=2 POLL_RUNS=1
 export E2E_WORKER_CPUS="1 host" E2E_STAGE_JOBS="0 4"
 
 step "run_benchmarks.sh all"
@@ -41,7 +41,9 @@ figure sim_dispatch 1 jobs jobs_per_s
 figure poll_effect 1 quiet_jobs_per_s polled_jobs_per_s ratio
 figure deep_rss 1 pending scheduler_rss_mib
 figure deep_queries 1 status_ms jobs_limit_100_ms
-figure deep_dispatch_deep 1 jobs jobs_per_s
+figure deep_dispatch_shallow 2 jobs jobs_per_s
+figure deep_dispatch_deep 2 jobs jobs_per_s
+figure deep_dispatch_effect 1 shallow_jobs_per_s deep_jobs_per_s ratio
 figure deep_restart 1 seconds_to_serving
 figure host_stolen 6 seconds cpu_seconds_stolen
 
