@@ -69,9 +69,9 @@ ms_of() {
 }
 
 # Run simulated workers in the foreground until they complete JOBS, and print their
-# dispatch figure named LABEL: sim_run LABEL WORKERS CPUS JOBS.
+# dispatch figure named LABEL: sim_run LABEL WORKERS CPUS JOBS [SIM_FLAG].
 sim_run() {
-    "$SIM_BIN" -w "$2" -c "$3" -j "$4" -t 300 -p "sim$RANDOM" "$COHORT_SCHEDULER" |
+    "$SIM_BIN" ${5:+"$5"} -w "$2" -c "$3" -j "$4" -t 300 -p "sim$RANDOM" "$COHORT_SCHEDULER" |
         sed -n "s/^sim_dispatch/$1/p"
 }
 
@@ -128,6 +128,9 @@ bench_sim() {
     signal_daemon sim TERM
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SIM_JOBS" >/dev/null
     sim_run sim_dispatch 50 8 "$SIM_JOBS"
+    # the same with a JOB_STARTED before each result, as for jobs that outlive a worker's tick
+    "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SIM_JOBS" >/dev/null
+    sim_run sim_dispatch_with_started 50 8 "$SIM_JOBS" -s
 }
 
 # Dispatch+complete rate of SIM_JOBS jobs on 50 simulated workers x 8 cpus on a fresh grid,

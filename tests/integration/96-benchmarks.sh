@@ -38,6 +38,7 @@ figure latency_submit_to_result 1 jobs p50_ms p99_ms
 figure sim_register 1 workers seconds
 figure sim_idle 1 workers scheduler_cpu_pct
 figure sim_dispatch 1 jobs jobs_per_s
+figure sim_dispatch_with_started 1 jobs jobs_per_s
 figure poll_effect 1 quiet_jobs_per_s polled_jobs_per_s ratio
 figure deep_rss 1 pending scheduler_rss_mib
 figure deep_queries 1 status_ms jobs_limit_100_ms

@@ -4,6 +4,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,9 @@
 /*
  * Opens WORKERS DEALER connections to the scheduler, one per simulated worker (named
  * PREFIX-N, CPUS cpus each). Each registers, beats at the rate WELCOME asks, and answers
- * every RUN with JOB_STARTED and JOB_RESULT (completed, exit 0) at once. Prints
+ * every RUN with a JOB_RESULT (completed, exit 0) at once, as cohort-worker answers a job that
+ * ends before its next tick: the result carries the start, and no JOB_STARTED goes before it
+ * (-s sends one first, as for a job that runs past the tick). Prints
  *   sim_register workers=N seconds=S          once every worker was welcomed
  *   sim_dispatch jobs=N seconds=S jobs_per_s=R  from the first RUN to the last result sent
  * and exits after JOBS results (0 = never) or SECONDS (default 60), or on SIGTERM/SIGINT.
@@ -50,6 +53,7 @@ struct sim {
     size_t welcomed;            /* workers that got WELCOME */
     unsigned long jobs_target;  /* exit after this many results; 0 = never */
     unsigned long jobs_done;    /* results sent */
+    bool send_started;          /* JOB_STARTED before each result (-s) */
     int64_t started_ms;         /* clock_mono_ms at start */
     int64_t first_run_ms;       /* clock_mono_ms of the first RUN, 0 before */
     int64_t last_result_ms;     /* clock_mono_ms of the last result sent */
@@ -66,10 +70,11 @@ static void on_signal(int sig)
 static void usage(FILE *to)
 {
     fprintf(to, "usage: cohort-sim-workers [-w WORKERS] [-c CPUS] [-j JOBS] [-t SECONDS]\n"
-                "                          [-p PREFIX] [ENDPOINT]\n"
+                "                          [-p PREFIX] [-s] [ENDPOINT]\n"
                 "Simulate WORKERS workers (default 1000) of CPUS cpus (default 4) that complete\n"
                 "every job at once; exit after JOBS results (default 0 = never) or SECONDS\n"
-                "(default 60). ENDPOINT defaults to $COHORT_SCHEDULER.\n");
+                "(default 60). -s: send JOB_STARTED before each result. ENDPOINT defaults to\n"
+                "$COHORT_SCHEDULER.\n");
 }
 
 /* Encode and send m on worker w's socket. Returns 0, or -1 after printing why. */
@@ -112,7 +117,7 @@ static int worker_open(struct sim *s, size_t i)
     return send_msg(s, w, &m);
 }
 
-/* Answer a RUN with JOB_STARTED and a completed JOB_RESULT. Returns 0 or -1. */
+/* Answer a RUN with a completed JOB_RESULT (after a JOB_STARTED with -s). Returns 0 or -1. */
 static int complete_job(struct sim *s, struct sim_worker *w, const struct msg_run *run)
 {
     int64_t now = clock_now_ms();
@@ -130,7 +135,7 @@ static int complete_job(struct sim *s, struct sim_worker *w, const struct msg_ru
                                               .err = (const uint8_t *)""};
     if (!s->first_run_ms)
         s->first_run_ms = clock_mono_ms();
-    if (send_msg(s, w, &started) < 0 || send_msg(s, w, &result) < 0)
+    if ((s->send_started && send_msg(s, w, &started) < 0) || send_msg(s, w, &result) < 0)
         return -1;
     s->jobs_done++;
     s->last_result_ms = clock_mono_ms();
@@ -225,8 +230,9 @@ int main(int argc, char **argv)
     int status = EXIT_USAGE, c;
     struct rlimit fds;
 
-    while ((c = getopt(argc, argv, "w:c:j:t:p:h")) != -1) {
-        value = c == 'p' || c == 'h' ? 0 : parse_count(optarg, c == 'j' ? 0 : 1, 100000000);
+    while ((c = getopt(argc, argv, "w:c:j:t:p:sh")) != -1) {
+        value = c == 'p' || c == 's' || c == 'h' ? 0
+                                                 : parse_count(optarg, c == 'j' ? 0 : 1, 100000000);
         if (value < 0) {
             usage(stderr);
             return EXIT_USAGE;
@@ -246,6 +252,9 @@ int main(int argc, char **argv)
             break;
         case 'p':
             s.prefix = optarg;
+            break;
+        case 's':
+            s.send_started = true;
             break;
         case 'h':
             usage(stdout);
