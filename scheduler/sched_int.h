@@ -161,7 +161,7 @@ void worker_on_goodbye(struct sched *s, const uint8_t *peer, size_t peer_len, st
 void worker_on_leaving(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                        const struct msg *m);
 
-/* ---- client_api.c: handlers of client requests (w is always NULL) ---- */
+/* ---- client_*.c: handlers of client requests (w is always NULL) ---- */
 
 void client_on_submit(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m);
