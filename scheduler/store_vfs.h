@@ -10,8 +10,9 @@
  * the commit, as before. */
 #define STORE_VFS_NAME "cohort-wal"
 
-/* Register the VFS (once per process; later calls do nothing). Returns 0, or an SQLite
- * error code when there is no default VFS to build on or registering failed. */
+/* Register the VFS (once per process; later calls do nothing), built on the VFS that is
+ * SQLite's default at that moment. Returns 0, or an SQLite error code when there is no
+ * default VFS to build on or registering failed. */
 int store_vfs_register(void);
 
 #endif

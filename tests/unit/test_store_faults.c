@@ -122,7 +122,8 @@ static int faulty_open(sqlite3_vfs *vfs, const char *name, sqlite3_file *file, i
     return rc;
 }
 
-/* Make faulty_vfs the default VFS (once per process). */
+/* Make faulty_vfs the default VFS (once per process), before the first store_open: the
+ * store's own VFS (store_vfs.h) is built on the default VFS of that moment. */
 static void install_faulty_vfs(void)
 {
     if (real_vfs)
