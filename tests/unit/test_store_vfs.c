@@ -127,6 +127,21 @@ static void test_commit_is_one_write(void **state)
     sqlite3_close(db);
 }
 
+/* With synchronous=FULL each commit is synced too: still one write, then the sync. */
+static void test_full_sync_commit_is_one_write(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db = open_db(f->path, STORE_VFS_NAME);
+
+    exec_ok(db, "PRAGMA synchronous = FULL");
+    writes_of_one_commit(db);
+    assert_int_equal(writes_of_one_commit(db), 1);
+    sqlite3_close(db);
+    db = open_db(f->path, NULL);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM b"), 2);
+    sqlite3_close(db);
+}
+
 /* A commit is in the file when COMMIT returns: a process that ends right after it, without
  * closing anything, loses none. */
 static void test_commit_is_in_the_file_when_done(void **state)
@@ -219,6 +234,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_commit_is_one_write, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_full_sync_commit_is_one_write, setup, teardown),
         cmocka_unit_test_setup_teardown(test_commit_is_in_the_file_when_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spilled_pages_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_fails_the_commit, setup, teardown),
