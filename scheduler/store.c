@@ -11,7 +11,7 @@
 #include "store_vfs.h"
 
 #define BUSY_TIMEOUT_MS 5000
-/* WAL pages (8 MiB of STORE_PAGE_SIZE) that trigger a checkpoint: four times SQLite's
+/* WAL pages (8 MiB of STORE_PAGE_SIZE pages) that trigger a checkpoint: four times SQLite's
  * default, so that the pages every turn rewrites are copied back and synced a quarter as
  * often */
 #define CHECKPOINT_FRAMES 4000
