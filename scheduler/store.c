@@ -418,17 +418,17 @@ static int exec_text(struct store *st, const char *sql, const char *what)
     return COHORT_EIO;
 }
 
-static int read_user_version(struct store *st, int *version)
+int store_pragma_int(struct store *st, const char *pragma, int *value, const char *what)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = COHORT_EIO;
 
-    if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(st->db, pragma, -1, &stmt, NULL) != SQLITE_OK ||
         sqlite3_step(stmt) != SQLITE_ROW) {
-        rc = store_fail(st, "cannot read the schema version");
+        rc = store_fail(st, what);
         goto done;
     }
-    *version = sqlite3_column_int(stmt, 0);
+    *value = sqlite3_column_int(stmt, 0);
     rc = 0;
 done:
     sqlite3_finalize(stmt);
@@ -439,7 +439,8 @@ done:
 static int migrate(struct store *st)
 {
     int version = 0;
-    int rc = read_user_version(st, &version);
+    int rc =
+        store_pragma_int(st, "PRAGMA user_version", &version, "cannot read the schema version");
 
     if (rc < 0)
         return rc;

@@ -20,19 +20,6 @@ struct store_backup {
     char *tmp_path;     /* where it is written until then */
 };
 
-/* Bytes per page of db's main database (SQLite's default when it cannot tell). */
-static int page_size_of(sqlite3 *db)
-{
-    sqlite3_stmt *stmt = NULL;
-    int size = 4096;
-
-    if (sqlite3_prepare_v2(db, "PRAGMA page_size", -1, &stmt, NULL) == SQLITE_OK &&
-        sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_int(stmt, 0) > 0)
-        size = sqlite3_column_int(stmt, 0);
-    sqlite3_finalize(stmt);
-    return size;
-}
-
 /* Free b, removing the unfinished copy. */
 static void backup_free(struct store_backup *b)
 {
@@ -61,6 +48,11 @@ int store_backup_begin(struct store_backup **out, struct store *st, const char *
         return COHORT_ENOMEM;
     }
     snprintf(b->tmp_path, len, "%s.tmp", path);
+    if (store_pragma_int(st, "PRAGMA page_size", &b->page_size, "cannot read the page size") < 0) {
+        snprintf(err, err_len, "%s", store_last_error(st));
+        backup_free(b);
+        return COHORT_EIO;
+    }
     unlink(b->tmp_path); /* a copy a crash left unfinished */
     /* the copy needs no journal: it is renamed into place only once complete and synced */
     if (sqlite3_open_v2(b->tmp_path, &b->copy,
@@ -74,7 +66,6 @@ int store_backup_begin(struct store_backup **out, struct store *st, const char *
         backup_free(b);
         return COHORT_EIO;
     }
-    b->page_size = page_size_of(st->db);
     *out = b;
     return 0;
 }

@@ -90,6 +90,10 @@ int store_step_write(struct store *st, sqlite3_stmt *stmt);
  * COHORT_EIO. */
 int store_fail(struct store *st, const char *what);
 
+/* Run pragma (e.g. "PRAGMA page_size") and set *value to the number it answers. Returns 0,
+ * or COHORT_EIO with the store's error saying what could not be read. */
+int store_pragma_int(struct store *st, const char *pragma, int *value, const char *what);
+
 /* Bind a NUL-terminated string (copied by SQLite only if needed: valid until the step). */
 void store_bind_text(sqlite3_stmt *stmt, int index, const char *text);
 
