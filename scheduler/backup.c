@@ -10,14 +10,15 @@
 #include <time.h>
 #include <uv.h>
 
+#include "client_request.h"
 #include "clock.h"
 #include "sched_int.h"
 #include "store_backup.h"
 
-#define BACKUP_DIR "backups"   /* in the state dir */
+#define BACKUP_DIR "backups"          /* in the state dir */
 #define BACKUP_STEP_BYTES (128 << 10) /* copied per step: well under a millisecond */
-#define BACKUP_STEP_EVERY_MS 2 /* so the copy takes at most about a third of the loop */
-#define BACKUP_PEER_MAX 255    /* a routing id's bytes (libzmq's are 5) */
+#define BACKUP_STEP_EVERY_MS 2        /* so the copy takes at most about a third of the loop */
+#define BACKUP_PEER_MAX 255           /* a routing id's bytes (libzmq's are 5) */
 
 struct backup {
     struct store_backup *copy;
@@ -62,37 +63,35 @@ static int backup_path(char *out, size_t out_len, const char *state_dir)
 void client_on_backup(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,
                       const struct msg *m)
 {
-    uint64_t req_id = m->u.backup.req_id;
+    struct request req = {s, peer, peer_len, m->u.backup.req_id, m->type};
     struct backup *b;
     char err[PATH_MAX + 128];
     int rc;
 
     (void)w;
     if (s->backup) {
-        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_ESTATE,
-                          "a backup is being written already; ask again once it is done");
+        request_fail(&req, COHORT_ESTATE,
+                     "a backup is being written already; ask again once it is done");
         return;
     }
     if (peer_len > BACKUP_PEER_MAX || !(b = calloc(1, sizeof(*b)))) {
-        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_ENOMEM,
-                          "the scheduler is out of memory");
+        request_fail_no_memory(&req);
         return;
     }
     if (backup_path(b->path, sizeof b->path, s->config.state_dir) < 0) {
-        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, COHORT_EIO,
-                          "cannot make the backup directory in %s: %s", s->config.state_dir,
-                          strerror(errno));
+        request_fail(&req, COHORT_EIO, "cannot make the backup directory in %s: %s",
+                     s->config.state_dir, strerror(errno));
         free(b);
         return;
     }
     if ((rc = store_backup_begin(&b->copy, s->store, b->path, err, sizeof err)) < 0) {
-        sched_reply_error(s, peer, peer_len, req_id, MSG_BACKUP, rc, "%s", err);
+        request_fail(&req, rc, "%s", err);
         free(b);
         return;
     }
     memcpy(b->peer, peer, peer_len);
     b->peer_len = peer_len;
-    b->req_id = req_id;
+    b->req_id = req.req_id;
     b->started_mono = clock_mono_ms();
     s->backup = b;
     log_info("writing a backup of the database to %s", b->path);
