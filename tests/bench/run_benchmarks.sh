@@ -68,12 +68,19 @@ ms_of() {
     echo $((($(now_ns) - started) / 1000000))
 }
 
-# Run simulated workers in the foreground until they complete JOBS, and print their
-# dispatch figure named LABEL: sim_run LABEL WORKERS CPUS JOBS [SIM_FLAG].
+# Run simulated workers in the foreground until they complete JOBS, print their dispatch
+# figure named LABEL, and set RATE to its jobs/s: sim_run LABEL WORKERS CPUS JOBS [SIM_FLAG].
 sim_run() {
-    "$SIM_BIN" ${5:+"$5"} -w "$2" -c "$3" -j "$4" -t 300 -p "sim$RANDOM" "$COHORT_SCHEDULER" |
-        sed -n "s/^sim_dispatch/$1/p"
+    local line
+    line=$("$SIM_BIN" ${5:+"$5"} -w "$2" -c "$3" -j "$4" -t 300 -p "sim$RANDOM" \
+        "$COHORT_SCHEDULER" | sed -n "s/^sim_dispatch/$1/p")
+    [[ -n "$line" ]] || fail "the simulated workers printed no figure"
+    echo "$line"
+    RATE=${line##*jobs_per_s=}
 }
+
+# A over B with three decimals (0 when B is 0): ratio A B.
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
 
 bench_submit() {
     fresh_grid
@@ -138,14 +145,11 @@ bench_sim() {
 # label is poll_busy: poll_run LABEL. Prints the run's figure (and the poller's), and sets
 # RATE to its jobs/s.
 poll_run() {
-    local line poller
+    local poller
     fresh_grid
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$SIM_JOBS" >/dev/null
     [[ "$1" != poll_busy ]] || spawn_daemon poller "$BENCH_BIN/bench_poll" "$COHORT_SCHEDULER" 600
-    line=$(sim_run "$1" 50 8 "$SIM_JOBS")
-    [[ -n "$line" ]] || fail "the simulated workers printed no figure"
-    echo "$line"
-    RATE=${line##*jobs_per_s=}
+    sim_run "$1" 50 8 "$SIM_JOBS"
     if [[ "$1" == poll_busy ]]; then
         signal_daemon poller TERM
         poller=$(sed -n 's/^poll_queries //p' "$TEST_DIR/logs/poller.log" | tail -n 1)
@@ -165,19 +169,14 @@ bench_poll() {
         ((RATE > polled)) && polled=$RATE
     done
     printf 'poll_effect jobs=%d quiet_jobs_per_s=%d polled_jobs_per_s=%d ratio=%s\n' \
-        "$SIM_JOBS" "$quiet" "$polled" \
-        "$(awk -v a="$polled" -v b="$quiet" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
+        "$SIM_JOBS" "$quiet" "$polled" "$(ratio "$polled" "$quiet")"
 }
 
 # Dispatch+complete DEEP_SAMPLE jobs on 10 simulated workers x 8 cpus and print the figure
 # as LABEL; BEST becomes its rate when that is higher: deep_sample LABEL.
 deep_sample() {
-    local line
-    line=$(sim_run "$1" 10 8 "$DEEP_SAMPLE")
-    [[ -n "$line" ]] || fail "the simulated workers printed no figure"
-    echo "$line"
-    ((${line##*jobs_per_s=} > BEST)) && BEST=${line##*jobs_per_s=}
-    true
+    sim_run "$1" 10 8 "$DEEP_SAMPLE"
+    ((RATE <= BEST)) || BEST=$RATE
 }
 
 bench_deep() {
@@ -207,8 +206,7 @@ bench_deep() {
     done
     deep=$BEST
     printf 'deep_dispatch_effect pending=%d shallow_jobs_per_s=%d deep_jobs_per_s=%d ratio=%s\n' \
-        "$DEEP_JOBS" "$shallow" "$deep" \
-        "$(awk -v a="$deep" -v b="$shallow" 'BEGIN { printf "%.3f", b ? a / b : 0 }')"
+        "$DEEP_JOBS" "$shallow" "$deep" "$(ratio "$deep" "$shallow")"
     signal_daemon scheduler KILL 2>/dev/null
     spawn_daemon scheduler "$SCHEDULER_BIN" --listen "$COHORT_SCHEDULER" \
         --state-dir "$SCHEDULER_STATE"
