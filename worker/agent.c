@@ -16,6 +16,7 @@
 #include "cohort.h"
 #include "curve_client.h"
 #include "fence.h"
+#include "hex.h"
 #include "job_fit.h"
 #include "log.h"
 
@@ -156,8 +157,8 @@ static void send_starts(struct agent *a)
 
 /* ---- the connection ---- */
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                       const char *user_id, const uint8_t *data, size_t len, void *arg);
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const char *user_id,
+                       const uint8_t *data, size_t len, void *arg);
 
 /* Open a DEALER to the scheduler and join it to the loop; the worker registers anew.
  * Returns 0, COHORT_EINVAL (bad endpoint) or COHORT_EINTERNAL, logged. */
@@ -641,8 +642,8 @@ static void note_dropped(struct agent *a, const char *why)
     a->drops_logged_at = now;
 }
 
-static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len,
-                       const char *user_id, const uint8_t *data, size_t len, void *arg)
+static void on_message(struct zsock *zs, const uint8_t *peer, size_t peer_len, const char *user_id,
+                       const uint8_t *data, size_t len, void *arg)
 {
     struct agent *a = arg;
     struct msg *m = NULL;
@@ -683,8 +684,7 @@ static void make_instance_id(char out[2 * INSTANCE_ID_BYTES + 1])
         memcpy(bytes, &now, sizeof now);
         memcpy(bytes + sizeof now, &pid, sizeof pid);
     }
-    for (size_t i = 0; i < sizeof bytes; i++)
-        snprintf(out + 2 * i, 3, "%02x", bytes[i]);
+    hex_bytes(out, bytes, sizeof bytes);
 }
 
 static void on_tick_closed(uv_handle_t *handle)

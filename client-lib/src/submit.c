@@ -10,27 +10,16 @@
 
 #include "client_internal.h"
 #include "clock.h"
+#include "hex.h"
 
 /* Time the scheduler may take to store one job, beyond the client's timeout: an array of
  * millions of jobs is inserted in one transaction. */
 #define SUBMIT_US_PER_JOB 20
-#define KEY_RANDOM_BYTES 16       /* a fresh key: 12 hex digits of time, this many random bytes */
+#define KEY_RANDOM_BYTES 16 /* a fresh key: 12 hex digits of time, this many random bytes */
 #define KEY_LEN (12 + 2 * KEY_RANDOM_BYTES)
 #define RETRY_FIRST_PAUSE_MS 100  /* pause before the first resend; doubles after each */
 #define RETRY_LAST_PAUSE_MS 2000  /* ...up to this */
 #define RETRY_SHORTEST_TRY_MS 100 /* no try starts with less time than this left */
-
-/* Write the low `digits` hex digits of value into out (lower case, no terminator): a key is
- * made at every submit, and snprintf costs a call per byte. */
-static void hex_put(char *out, uint64_t value, unsigned digits)
-{
-    static const char digit[] = "0123456789abcdef";
-
-    while (digits-- > 0) {
-        out[digits] = digit[value & 0xf];
-        value >>= 4;
-    }
-}
 
 /* Write a fresh key into out: the wall clock in ms (12 hex digits), then KEY_RANDOM_BYTES
  * from getrandom in hex. The clock first makes keys from one client grow, so the scheduler
@@ -49,10 +38,8 @@ static void key_new(char out[KEY_LEN + 1])
         uint64_t mixed[2] = {(uint64_t)clock_mono_ms(), (uint64_t)getpid() << 32 | ++counter};
         memcpy(bytes, mixed, sizeof bytes);
     }
-    hex_put(out, (uint64_t)clock_now_ms(), 12);
-    for (size_t i = 0; i < sizeof bytes; i++)
-        hex_put(out + 12 + 2 * i, bytes[i], 2);
-    out[KEY_LEN] = '\0';
+    hex_digits(out, (uint64_t)clock_now_ms(), 12);
+    hex_bytes(out + 12, bytes, sizeof bytes);
 }
 
 /* A key a caller chose: 1 to COHORT_SUBMIT_KEY_MAX printable ASCII characters, no spaces. */
