@@ -2,10 +2,13 @@
 #include "store_vfs.h"
 
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "file_syncer.h"
 
 #define WAL_HEADER_BYTES 32   /* the WAL file's own header, at its start */
 #define FRAME_HEADER_BYTES 24 /* before each page: its number, then for the last frame of a
@@ -13,6 +16,11 @@
 /* Bytes held at most before they are written: SQLite's unix VFS writes at most 128 KiB in
  * one call (it masks larger sizes), and a frame is at most a 64 KiB page and its header. */
 #define GATHER_MAX (1u << 16)
+/* WAL bytes written since the last sync that start a sync in the background: SQLite syncs
+ * the WAL before each checkpoint, while the scheduler's loop waits, and that sync took
+ * 10-20 ms for the 8 MiB between two checkpoints; it now finds at most this much left. */
+#define SYNC_AHEAD_BYTES (1 << 20)
+#define NOTHING_UNSYNCED INT64_MAX /* wal_file.unsynced when every written byte is synced */
 #define ROUND8(n) (((n) + 7u) & ~(size_t)7u)
 
 /* A WAL file: SQLite's writes gathered in pending, in front of the default VFS's file. */
@@ -23,10 +31,37 @@ struct wal_file {
     size_t len;         /* bytes in pending */
     sqlite3_int64 at;   /* where pending[0] goes in the file */
     bool commit_next;   /* the last write was a commit frame's header: its page ends it */
+    struct file_syncer *syncer; /* syncs the WAL in the background; NULL: none could start */
+    sqlite3_int64 unsynced;     /* where the bytes written since the last sync begin */
 };
 
 static sqlite3_vfs *base_vfs; /* the default VFS, which does the work */
 static sqlite3_vfs wal_vfs;
+static atomic_uint_fast64_t syncs_requested; /* background syncs asked for, in all WALs */
+
+/* Note that bytes [at, end) of the WAL were written, and have them synced in the
+ * background once SYNC_AHEAD_BYTES have gathered since the last sync. (SQLite writes the WAL
+ * from its start again after a checkpoint.) */
+static void written(struct wal_file *f, sqlite3_int64 at, sqlite3_int64 end)
+{
+    if (at < f->unsynced)
+        f->unsynced = at;
+    if (!f->syncer || end - f->unsynced < SYNC_AHEAD_BYTES)
+        return;
+    file_syncer_request(f->syncer);
+    atomic_fetch_add(&syncs_requested, 1);
+    f->unsynced = end;
+}
+
+/* Write amt bytes of data at offset through the default VFS; returns its answer. */
+static int write_out(struct wal_file *f, const void *data, int amt, sqlite3_int64 offset)
+{
+    int rc = f->real->pMethods->xWrite(f->real, data, amt, offset);
+
+    if (rc == SQLITE_OK)
+        written(f, offset, offset + amt);
+    return rc;
+}
 
 /* Write out what is pending. Returns the default VFS's answer (SQLITE_OK when nothing is). */
 static int flush(struct wal_file *f)
@@ -34,7 +69,7 @@ static int flush(struct wal_file *f)
     int rc = SQLITE_OK;
 
     if (f->len > 0)
-        rc = f->real->pMethods->xWrite(f->real, f->pending, (int)f->len, f->at);
+        rc = write_out(f, f->pending, (int)f->len, f->at);
     f->len = 0;
     f->commit_next = false;
     return rc;
@@ -58,7 +93,7 @@ static int wal_write(sqlite3_file *file, const void *data, int amt, sqlite3_int6
         (rc = flush(f)) != SQLITE_OK)
         return rc;
     if ((size_t)amt > GATHER_MAX || (!f->pending && !(f->pending = malloc(GATHER_MAX))))
-        return f->real->pMethods->xWrite(f->real, data, amt, offset);
+        return write_out(f, data, amt, offset);
     if (f->len == 0)
         f->at = offset;
     memcpy(f->pending + f->len, data, (size_t)amt);
@@ -74,6 +109,7 @@ static int wal_close(sqlite3_file *file)
     struct wal_file *f = (struct wal_file *)file;
     int rc = flush(f), closed = f->real->pMethods->xClose(f->real);
 
+    file_syncer_stop(&f->syncer);
     free(f->pending);
     f->pending = NULL;
     return rc != SQLITE_OK ? rc : closed;
@@ -102,7 +138,9 @@ static int wal_sync(sqlite3_file *file, int flags)
     struct wal_file *f = (struct wal_file *)file;
     int rc = flush(f);
 
-    return rc != SQLITE_OK ? rc : f->real->pMethods->xSync(f->real, flags);
+    if (rc == SQLITE_OK && (rc = f->real->pMethods->xSync(f->real, flags)) == SQLITE_OK)
+        f->unsynced = NOTHING_UNSYNCED;
+    return rc;
 }
 
 static int wal_file_size(sqlite3_file *file, sqlite3_int64 *size)
@@ -182,7 +220,14 @@ static int vfs_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *file,
     if ((rc = base_vfs->xOpen(base_vfs, name, f->real, flags, out_flags)) != SQLITE_OK)
         return rc; /* base.pMethods stays NULL: SQLite does not close it */
     f->base.pMethods = &wal_methods;
+    f->syncer = file_syncer_start(name);
+    f->unsynced = NOTHING_UNSYNCED;
     return SQLITE_OK;
+}
+
+uint64_t store_vfs_syncs_requested(void)
+{
+    return atomic_load(&syncs_requested);
 }
 
 int store_vfs_register(void)

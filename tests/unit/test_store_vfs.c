@@ -230,6 +230,39 @@ static void test_failed_write_fails_the_commit(void **state)
     sqlite3_close(db);
 }
 
+/* Commits of `count` rows of `bytes` random bytes each, one row a commit. */
+static void insert_rows(sqlite3 *db, int count, int bytes)
+{
+    char sql[96];
+
+    snprintf(sql, sizeof sql, "INSERT INTO a (v) VALUES (randomblob(%d))", bytes);
+    for (int i = 0; i < count; i++)
+        exec_ok(db, sql);
+}
+
+/* Each MiB written into the WAL is synced in the background, so that SQLite's own sync
+ * before a checkpoint has little left to write; a WAL synced at every commit needs none. */
+static void test_wal_is_synced_in_the_background(void **state)
+{
+    struct fixture *f = *state;
+    sqlite3 *db = open_db(f->path, STORE_VFS_NAME);
+    uint64_t before = store_vfs_syncs_requested();
+
+    exec_ok(db, "PRAGMA wal_autocheckpoint = 0");
+    insert_rows(db, 40, 100000); /* 4 MB */
+    assert_true(store_vfs_syncs_requested() - before >= 3);
+
+    exec_ok(db, "PRAGMA synchronous = FULL");
+    before = store_vfs_syncs_requested();
+    insert_rows(db, 40, 100000);
+    assert_true(store_vfs_syncs_requested() == before);
+    sqlite3_close(db);
+
+    db = open_db(f->path, NULL);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM a WHERE length(v) = 100000"), 80);
+    sqlite3_close(db);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -238,6 +271,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_commit_is_in_the_file_when_done, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spilled_pages_read_back, setup, teardown),
         cmocka_unit_test_setup_teardown(test_failed_write_fails_the_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_wal_is_synced_in_the_background, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
