@@ -4,7 +4,7 @@
 # Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|all]...
 # Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
-# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 DEEP_RUNS=3 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 DEEP_RUNS=5 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
 # two e2e workers offers, one grid per value; `host` is the worker's default, all of this
 # machine's) E2E_STAGE_JOBS=4 (the scheduler's --stage-jobs, one grid per value and cpus
 # value: "0 2" compares e2e without and with staged jobs in one run). Figures go to stdout as `name key=value...`, and after each benchmark the
@@ -24,7 +24,7 @@ SIM_JOBS=${SIM_JOBS:-100000}
 IDLE_SECS=${IDLE_SECS:-10}
 DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
-DEEP_RUNS=${DEEP_RUNS:-3}
+DEEP_RUNS=${DEEP_RUNS:-5}
 POLL_RUNS=${POLL_RUNS:-2}
 E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host 8}
 E2E_STAGE_JOBS=${E2E_STAGE_JOBS:-4}
@@ -81,6 +81,10 @@ sim_run() {
 
 # A over B with three decimals (0 when B is 0): ratio A B.
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b ? a / b : 0 }'; }
+
+# The middle one of the integers given (of an even count, the higher of the two middle
+# ones): median N...
+median() { printf '%s\n' "$@" | sort -n | sed -n "$(($# / 2 + 1))p"; }
 
 bench_submit() {
     fresh_grid
@@ -173,10 +177,10 @@ bench_poll() {
 }
 
 # Dispatch+complete DEEP_SAMPLE jobs on 10 simulated workers x 8 cpus and print the figure
-# as LABEL; BEST becomes its rate when that is higher: deep_sample LABEL.
+# as LABEL; its rate is added to the array RATES: deep_sample LABEL.
 deep_sample() {
     sim_run "$1" 10 8 "$DEEP_SAMPLE"
-    ((RATE <= BEST)) || BEST=$RATE
+    RATES+=("$RATE")
 }
 
 bench_deep() {
@@ -184,13 +188,14 @@ bench_deep() {
     # one user queues the million and the samples on top: above the default per-user cap
     fresh_grid --max-pending-per-user $((DEEP_JOBS + (DEEP_RUNS + 1) * DEEP_SAMPLE))
     pid=$(daemon_pid scheduler)
-    # a sample takes a fraction of a second: DEEP_RUNS of each, and the best of each compared
-    BEST=0
+    # a sample takes a fraction of a second, and one in a few comes out far above or below
+    # the others: DEEP_RUNS of each, and the median of each compared
+    RATES=()
     for ((run = 1; run <= DEEP_RUNS; run++)); do
         "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" shallow
         deep_sample deep_dispatch_shallow
     done
-    shallow=$BEST
+    shallow=$(median "${RATES[@]}")
     step "queueing $DEEP_JOBS jobs"
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_JOBS"
     # the checkpoint of the million's WAL runs once the submission is answered: the next
@@ -200,11 +205,11 @@ bench_deep() {
     "$BENCH_BIN/bench_bulk" "$COHORT_SCHEDULER" "$DEEP_SAMPLE" deep
     printf 'deep_queries pending=%d status_ms=%d jobs_limit_100_ms=%d\n' "$DEEP_JOBS" \
         "$(ms_of cohort status)" "$(ms_of cohort jobs --limit 100)"
-    BEST=0
+    RATES=()
     for ((run = 1; run <= DEEP_RUNS; run++)); do
         deep_sample deep_dispatch_deep
     done
-    deep=$BEST
+    deep=$(median "${RATES[@]}")
     printf 'deep_dispatch_effect pending=%d shallow_jobs_per_s=%d deep_jobs_per_s=%d ratio=%s\n' \
         "$DEEP_JOBS" "$shallow" "$deep" "$(ratio "$deep" "$shallow")"
     signal_daemon scheduler KILL 2>/dev/null
