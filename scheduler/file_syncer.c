@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -36,6 +37,18 @@ static void *sync_when_asked(void *arg)
     return NULL;
 }
 
+/* Start the thread with every signal blocked: the daemon's loop takes them, not it. */
+static int thread_start(struct file_syncer *s)
+{
+    sigset_t all, before;
+
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &before);
+    int rc = pthread_create(&s->thread, NULL, sync_when_asked, s);
+    pthread_sigmask(SIG_SETMASK, &before, NULL);
+    return rc;
+}
+
 struct file_syncer *file_syncer_start(const char *path)
 {
     struct file_syncer *s = calloc(1, sizeof(*s));
@@ -48,7 +61,7 @@ struct file_syncer *file_syncer_start(const char *path)
         goto fail_lock;
     if (pthread_cond_init(&s->wake, NULL) != 0)
         goto fail_cond;
-    if (pthread_create(&s->thread, NULL, sync_when_asked, s) != 0)
+    if (thread_start(s) != 0)
         goto fail_thread;
     return s;
 fail_thread:

@@ -10,6 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <dirent.h>
+#include <limits.h>
+#include <signal.h>
+#include <sys/types.h>
 
 #include "file_syncer.h"
 
@@ -93,6 +97,47 @@ static void test_stops_with_a_request_waiting(void **state)
     file_syncer_stop(&none);
 }
 
+/* The signals blocked in thread tid of this process (SigBlk in its status). */
+static unsigned long long blocked_signals(const char *tid)
+{
+    char path[sizeof "/proc/self/task//status" + NAME_MAX], line[128];
+    unsigned long long mask = 0;
+    FILE *status;
+
+    snprintf(path, sizeof path, "/proc/self/task/%s/status", tid);
+    assert_non_null(status = fopen(path, "r"));
+    while (fgets(line, sizeof line, status))
+        if (sscanf(line, "SigBlk: %llx", &mask) == 1)
+            break;
+    fclose(status);
+    return mask;
+}
+
+/* The daemon's loop takes its signals (SIGTERM, SIGCHLD...), never the syncer's thread. */
+static void test_thread_takes_no_signals(void **state)
+{
+    struct file_syncer *s = file_syncer_start(*state);
+    unsigned long long sigterm = 1ull << (SIGTERM - 1), sigint = 1ull << (SIGINT - 1);
+    char self[32];
+    struct dirent *entry;
+    int threads = 0;
+    DIR *tasks;
+
+    assert_non_null(s);
+    snprintf(self, sizeof self, "%d", (int)getpid());
+    assert_int_equal(blocked_signals(self) & sigterm, 0);
+    assert_non_null(tasks = opendir("/proc/self/task"));
+    while ((entry = readdir(tasks)))
+        if (entry->d_name[0] != '.' && strcmp(entry->d_name, self) != 0) {
+            unsigned long long mask = blocked_signals(entry->d_name);
+            assert_true((mask & sigterm) && (mask & sigint));
+            threads++;
+        }
+    closedir(tasks);
+    assert_int_equal(threads, 1);
+    file_syncer_stop(&s);
+}
+
 static void test_missing_file_gives_no_syncer(void **state)
 {
     char path[128];
@@ -107,6 +152,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_syncs_only_when_asked, setup, teardown),
         cmocka_unit_test_setup_teardown(test_asked_again_syncs_again, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stops_with_a_request_waiting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_thread_takes_no_signals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_gives_no_syncer, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
