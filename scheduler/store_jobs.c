@@ -233,6 +233,18 @@ int store_jobs_insert(struct store *st, uint64_t *first_id, const struct job_spe
     return 0;
 }
 
+/* Statement id with an attempt's (job_id, attempt, worker) bound as its parameters 1-3. */
+static sqlite3_stmt *attempt_stmt(struct store *st, enum stmt_id id, uint64_t job_id,
+                                  uint32_t attempt, const char *worker)
+{
+    sqlite3_stmt *stmt = store_stmt(st, id);
+
+    sqlite3_bind_int64(stmt, 1, (int64_t)job_id);
+    sqlite3_bind_int64(stmt, 2, attempt);
+    store_bind_text(stmt, 3, worker);
+    return stmt;
+}
+
 /* Run the write statement id with the parameters (job_id, attempt, worker, at), in the
  * turn's transaction. Returns 0 or what store_step_write returns. */
 static int write_attempt_of(struct store *st, enum stmt_id id, uint64_t job_id, uint32_t attempt,
@@ -241,10 +253,7 @@ static int write_attempt_of(struct store *st, enum stmt_id id, uint64_t job_id, 
     int rc = store_begin_write(st);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *stmt = store_stmt(st, id);
-    sqlite3_bind_int64(stmt, 1, (int64_t)job_id);
-    sqlite3_bind_int64(stmt, 2, attempt);
-    store_bind_text(stmt, 3, worker);
+    sqlite3_stmt *stmt = attempt_stmt(st, id, job_id, attempt, worker);
     sqlite3_bind_int64(stmt, 4, at);
     return store_step_write(st, stmt);
 }
@@ -305,10 +314,7 @@ int store_attempt_end(struct store *st, uint64_t job_id, uint32_t attempt, const
     int rc = store_begin_write(st);
     if (rc < 0)
         return rc;
-    sqlite3_stmt *stmt = store_stmt(st, STMT_ATTEMPT_END);
-    sqlite3_bind_int64(stmt, 1, (int64_t)job_id);
-    sqlite3_bind_int64(stmt, 2, attempt);
-    store_bind_text(stmt, 3, worker);
+    sqlite3_stmt *stmt = attempt_stmt(st, STMT_ATTEMPT_END, job_id, attempt, worker);
     bind_end(stmt, 4, end);
     return store_step_write(st, stmt);
 }
