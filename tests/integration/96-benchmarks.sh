@@ -5,7 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 # Sizes small enough for a few seconds; the figures are checked for presence and shape only
 # (timings are never asserted).
 export SUBMIT_SINGLE=200 SUBMIT_BULK=500 E2E_JOBS=200 LATENCY_JOBS=50 SIM_WORKERS=20
-export SIM_JOBS=2000 IDLE_SECS=1 DEEP_JOBS=5000 DEEP_SAMPLE=500 DEEP_RUNS=2 POLL_RUNS=1
+export SIM_JOBS=2000 IDLE_SECS=1 DEEP_JOBS=5000 DEEP_SAMPLE=500 DEEP_RUNS=3 POLL_RUNS=1
 export E2E_WORKER_CPUS="1 host" E2E_STAGE_JOBS="0 4"
 
 step "run_benchmarks.sh all"
@@ -42,8 +42,8 @@ figure sim_dispatch_with_started 1 jobs jobs_per_s
 figure poll_effect 1 quiet_jobs_per_s polled_jobs_per_s ratio
 figure deep_rss 1 pending scheduler_rss_mib
 figure deep_queries 1 status_ms jobs_limit_100_ms
-figure deep_dispatch_shallow 2 jobs jobs_per_s
-figure deep_dispatch_deep 2 jobs jobs_per_s
+figure deep_dispatch_shallow 3 jobs jobs_per_s
+figure deep_dispatch_deep 3 jobs jobs_per_s
 figure deep_dispatch_effect 1 shallow_jobs_per_s deep_jobs_per_s ratio
 figure deep_restart 1 seconds_to_serving
 figure host_stolen 6 seconds cpu_seconds_stolen
@@ -52,6 +52,13 @@ figure host_stolen 6 seconds cpu_seconds_stolen
 while read -r line; do
     [[ "$line" =~ jobs_ms_per_job=0\.000 ]] && fail "no job CPU counted: $line"
 done < <(grep '^e2e_cpu ' <<<"$figures")
+# the depth comparison takes the middle one of each queue's three samples
+middle_rate() { grep "^$1 " <<<"$figures" | sed 's/.*jobs_per_s=//' | sort -n | sed -n 2p; }
+compared_rate() { grep '^deep_dispatch_effect ' <<<"$figures" | sed "s/.* $1=\([0-9]*\).*/\1/"; }
+assert_eq "$(middle_rate deep_dispatch_shallow)" "$(compared_rate shallow_jobs_per_s)" \
+    "the shallow queue's compared rate"
+assert_eq "$(middle_rate deep_dispatch_deep)" "$(compared_rate deep_jobs_per_s)" \
+    "the deep queue's compared rate"
 step "all figures printed"
 
 step "alternate.sh: two builds (the same one twice), two rounds"
