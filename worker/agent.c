@@ -445,6 +445,8 @@ static void on_job_done(const struct attempt_result *res, void *arg)
         spool_attempt_remove(a->spool, res->job_id, res->attempt);
         return;
     }
+    /* the freed cpus are taken first: the result's work below runs beside the next job */
+    start_staged(a);
     /* sent first, then written down: the acknowledgement is read in a later loop turn, so
      * the file is always there before it, and a worker that dies in between loses what it
      * would have lost dying just before the write */
@@ -457,7 +459,6 @@ static void on_job_done(const struct attempt_result *res, void *arg)
         agent_flush_results(a, clock_mono_ms());
     }
     spool_result_write(a->spool, res); /* on failure it is still held, only not durably */
-    start_staged(a);                   /* after the result: the scheduler mirrors that order */
 }
 
 /* spool_scan callback: a result a previous run of the worker kept. */
