@@ -316,14 +316,35 @@ static int work_dir_make(int dir_fd, bool from_spare)
     return mkdirat(dir_fd, SPOOL_WORK_DIR, 0700);
 }
 
+/* Put the attempt dir `name` under the root: a spare renamed to it when there is one, else
+ * a new dir. Whatever already has that name (a leftover, or something planted) is removed
+ * first, never followed; it is looked for only when the name turns out taken. *from_spare
+ * says which dir it is. Returns 0 or -1 with errno. */
+static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spare)
+{
+    int taken = spool_spare_take(&sp->spares, sp->root_fd, name);
+
+    if (taken < 0 && errno == EEXIST) {
+        if (remove_tree(sp->root_fd, name, 0) < 0)
+            return -1;
+        taken = spool_spare_take(&sp->spares, sp->root_fd, name);
+    }
+    *from_spare = taken > 0;
+    if (*from_spare || mkdirat(sp->root_fd, name, 0700) == 0)
+        return 0;
+    if (errno != EEXIST || remove_tree(sp->root_fd, name, 0) < 0)
+        return -1;
+    return mkdirat(sp->root_fd, name, 0700);
+}
+
 /* Make the attempt dir `name` (a spare when there is one) with an empty work dir and empty
  * stdout and stderr, open in *streams; a spare's are reused, new ones are created with
  * O_EXCL. Returns 0 or -1 with errno. */
 static int attempt_dir_make(struct spool_streams *streams, struct spool *sp, const char *name)
 {
-    bool from_spare = spool_spare_take(&sp->spares, sp->root_fd, name);
+    bool from_spare;
 
-    if ((!from_spare && mkdirat(sp->root_fd, name, 0700) < 0) ||
+    if (attempt_dir_place(sp, name, &from_spare) < 0 ||
         (streams->dir_fd =
              openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
         work_dir_make(streams->dir_fd, from_spare) < 0 ||
@@ -345,7 +366,7 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);
     snprintf(streams->work_dir, sizeof streams->work_dir, "%s/%s/%s", sp->root, name,
              SPOOL_WORK_DIR);
-    if (remove_tree(sp->root_fd, name, 0) < 0 || attempt_dir_make(streams, sp, name) < 0)
+    if (attempt_dir_make(streams, sp, name) < 0)
         goto fail;
     if (stdin_len == 0) {
         streams->stdin_fd = sp->null_fd;

@@ -156,12 +156,36 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
     return kept;
 }
 
-bool spool_spare_take(struct spool_spares *spares, int root_fd, const char *name)
+/* Rename from to to under root_fd unless something has the name to (EEXIST then). Where
+ * the file system cannot rename that way, the name is checked first instead. Returns 0 or
+ * -1 with errno. */
+static int rename_no_replace(int root_fd, const char *from, const char *to)
+{
+    struct stat st;
+
+    if (renameat2(root_fd, from, root_fd, to, RENAME_NOREPLACE) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return -1;
+    if (fstatat(root_fd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+        errno = EEXIST;
+        return -1;
+    }
+    return errno == ENOENT ? renameat(root_fd, from, root_fd, to) : -1;
+}
+
+int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name)
 {
     char spare[SPARE_NAME_MAX];
+    uint64_t serial;
 
     if (spares->count == 0)
-        return false;
-    spare_name(spare, spares->serials[--spares->count]);
-    return renameat(root_fd, spare, root_fd, name) == 0;
+        return 0;
+    serial = spares->serials[--spares->count];
+    spare_name(spare, serial);
+    if (rename_no_replace(root_fd, spare, name) == 0)
+        return 1;
+    if (errno == EEXIST)
+        spares->serials[spares->count++] = serial;
+    return -1;
 }

@@ -36,9 +36,11 @@ struct spool_spares {
  * is logged; the caller deletes what is left). */
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);
 
-/* Rename a spare to `name` under root_fd (which must not exist). Returns true on success;
- * false when there is no spare or the rename failed (that spare is forgotten). */
-bool spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
+/* Rename the newest spare to `name` under root_fd, never over anything of that name.
+ * Returns 1 when it was taken; 0 when there is no spare; -1 with errno when the rename
+ * failed: EEXIST when something has that name (the spare stays, for another try once that
+ * is removed), else that spare is forgotten. */
+int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
 
 /* The worker's effective uid, read once: it owns the spool and never changes. */
 uid_t spool_uid(void);

@@ -478,6 +478,34 @@ static void test_planted_links_are_never_followed(void **state)
     unlink(victim);
 }
 
+/* A spare is not renamed over what already has the attempt's name: that is removed first
+ * (a link is removed, not followed), and the spare then takes its place. */
+static void test_spare_never_replaces_a_planted_name(void **state)
+{
+    struct fixture *f = *state;
+    char victim[64], victim_dir[128], path[256];
+    struct stat st;
+
+    make_victim(victim);
+    snprintf(victim_dir, sizeof victim_dir, "%s.dir", victim);
+    assert_int_equal(mkdir(victim_dir, 0700), 0);
+    make_attempt(f, 40, 1, NULL);
+    assert_int_equal(spool_attempt_remove(f->spool, 40, 1), 0);
+    assert_true(has_entry_starting(f, "spare."));
+    /* where 41.1 will be spooled: a link to a directory outside the spool */
+    snprintf(path, sizeof path, "%s/41.1", f->root);
+    assert_int_equal(symlink(victim_dir, path), 0);
+    make_attempt(f, 41, 1, NULL);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_false(has_entry_starting(f, "spare.")); /* the spare became 41.1 */
+    assert_true(exists(f, "41.1/work"));
+    assert_int_equal(stat(victim_dir, &st), 0); /* the link's target is left alone */
+    assert_int_equal(rmdir(victim_dir), 0);     /* and still empty */
+    assert_victim_untouched(victim);
+    unlink(victim);
+}
+
 static void test_work_dir_is_given_to_the_job_account(void **state)
 {
     struct fixture *f = *state;
@@ -571,6 +599,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_keeps_its_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_never_replaces_a_planted_name, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_stream_still_open_is_not_reused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
