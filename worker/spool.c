@@ -245,6 +245,7 @@ void spool_destroy(struct spool **sp)
 
     if (!sp || !*sp)
         return;
+    spool_spares_release(&(*sp)->spares);
     close_fd(&(*sp)->null_fd);
     close_fd(&(*sp)->lock_fd);
     close_fd(&(*sp)->root_fd);
@@ -280,23 +281,15 @@ int spool_streams_give_work_dir(const struct spool_streams *streams, uid_t uid, 
     return 0;
 }
 
-/* Open an empty stream file in the attempt dir dir_fd for writing: a new one, or in a spare
- * dir the one spool_spare_keep emptied when it is still a plain empty file of the
- * worker's with one link (anything else there is replaced). Returns the fd or -1 with
- * errno. */
-static int stream_open(int dir_fd, const char *file, bool from_spare)
+/* Create the stream file `file` in the attempt dir dir_fd, empty, for writing; whatever
+ * already has that name in a reused dir is replaced, never written through. Returns the
+ * fd or -1 with errno. */
+static int stream_create(int dir_fd, const char *file)
 {
-    int fd = -1;
-    struct stat st;
+    int fd = create_file(dir_fd, file, O_WRONLY);
 
-    if (!from_spare)
-        return create_file(dir_fd, file, O_WRONLY);
-    fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    /* O_NONBLOCK until it is known to be a plain file (not a fifo): cleared for the job */
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        st.st_uid == spool_uid() && st.st_size == 0 && fcntl(fd, F_SETFL, 0) == 0)
+    if (fd >= 0 || errno != EEXIST)
         return fd;
-    close_fd(&fd);
     if (remove_tree(dir_fd, file, 0) < 0)
         return -1;
     return create_file(dir_fd, file, O_WRONLY);
@@ -319,15 +312,17 @@ static int work_dir_make(int dir_fd, bool from_spare)
 /* Put the attempt dir `name` under the root: a spare renamed to it when there is one, else
  * a new dir. Whatever already has that name (a leftover, or something planted) is removed
  * first, never followed; it is looked for only when the name turns out taken. *from_spare
- * says which dir it is. Returns 0 or -1 with errno. */
-static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spare)
+ * says which dir it is; a spare's open streams (or -1 each) are handed over in streams.
+ * Returns 0 or -1 with errno. */
+static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spare,
+                             int streams[SPARE_STREAMS])
 {
-    int taken = spool_spare_take(&sp->spares, sp->root_fd, name);
+    int taken = spool_spare_take(&sp->spares, sp->root_fd, name, streams);
 
     if (taken < 0 && errno == EEXIST) {
         if (remove_tree(sp->root_fd, name, 0) < 0)
             return -1;
-        taken = spool_spare_take(&sp->spares, sp->root_fd, name);
+        taken = spool_spare_take(&sp->spares, sp->root_fd, name, streams);
     }
     *from_spare = taken > 0;
     if (*from_spare || mkdirat(sp->root_fd, name, 0700) == 0)
@@ -338,18 +333,25 @@ static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spar
 }
 
 /* Make the attempt dir `name` (a spare when there is one) with an empty work dir and empty
- * stdout and stderr, open in *streams; a spare's are reused, new ones are created with
- * O_EXCL. Returns 0 or -1 with errno. */
+ * stdout and stderr, open in *streams (whose fds are all -1): a spare's are reused (its
+ * streams were emptied and kept open when it was made), new ones are created with O_EXCL.
+ * Returns 0 or -1 with errno. */
 static int attempt_dir_make(struct spool_streams *streams, struct spool *sp, const char *name)
 {
+    int kept[SPARE_STREAMS];
     bool from_spare;
 
-    if (attempt_dir_place(sp, name, &from_spare) < 0 ||
-        (streams->dir_fd =
+    if (attempt_dir_place(sp, name, &from_spare, kept) < 0)
+        return -1;
+    streams->stdout_fd = kept[SPARE_STDOUT];
+    streams->stderr_fd = kept[SPARE_STDERR];
+    if ((streams->dir_fd =
              openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
         work_dir_make(streams->dir_fd, from_spare) < 0 ||
-        (streams->stdout_fd = stream_open(streams->dir_fd, SPOOL_STDOUT_FILE, from_spare)) < 0 ||
-        (streams->stderr_fd = stream_open(streams->dir_fd, SPOOL_STDERR_FILE, from_spare)) < 0)
+        (streams->stdout_fd < 0 &&
+         (streams->stdout_fd = stream_create(streams->dir_fd, SPOOL_STDOUT_FILE)) < 0) ||
+        (streams->stderr_fd < 0 &&
+         (streams->stderr_fd = stream_create(streams->dir_fd, SPOOL_STDERR_FILE)) < 0))
         return -1;
     return 0;
 }

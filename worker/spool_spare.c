@@ -47,10 +47,11 @@ static bool is_dot_or_dot_dot(const char *name)
     return strcmp(name, ".") == 0 || strcmp(name, "..") == 0;
 }
 
-/* Call visit on each entry of the directory dir_fd (opened just now: read from its start),
- * but . and .., until it returns false. Returns false when visit did, or the directory could
- * not be read. Reads with getdents64 directly: no DIR stream to allocate. */
-static bool each_entry(int dir_fd, bool (*visit)(int dir_fd, const char *name))
+/* Call visit (with arg) on each entry of the directory dir_fd (opened just now: read from
+ * its start), but . and .., until it returns false. Returns false when visit did, or the
+ * directory could not be read. Reads with getdents64 directly: no DIR stream to allocate. */
+static bool each_entry(int dir_fd, bool (*visit)(int dir_fd, const char *name, void *arg),
+                       void *arg)
 {
     char buf[4096] __attribute__((aligned(8)));
     ssize_t got;
@@ -59,13 +60,13 @@ static bool each_entry(int dir_fd, bool (*visit)(int dir_fd, const char *name))
         for (ssize_t at = 0; at < got;) {
             const struct dirent64 *entry = (const struct dirent64 *)(buf + at);
             at += entry->d_reclen;
-            if (!is_dot_or_dot_dot(entry->d_name) && !visit(dir_fd, entry->d_name))
+            if (!is_dot_or_dot_dot(entry->d_name) && !visit(dir_fd, entry->d_name, arg))
                 return false;
         }
     return got == 0;
 }
 
-static bool refuse_any(int dir_fd, const char *name)
+static bool refuse_any(int dir_fd, const char *name, void *arg)
 {
     return false;
 }
@@ -74,7 +75,7 @@ static bool refuse_any(int dir_fd, const char *name)
 static bool dir_is_empty(int dir_fd, const char *name)
 {
     int fd = openat(dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    bool empty = fd >= 0 && each_entry(fd, refuse_any);
+    bool empty = fd >= 0 && each_entry(fd, refuse_any, NULL);
 
     if (fd >= 0)
         close(fd);
@@ -96,9 +97,12 @@ static bool work_dir_keep(int dir_fd)
  * write lease is granted only then, so a process the job left behind (outside its process
  * group) cannot write into the next job's output. Otherwise, or when the lease cannot be
  * had (the file system or the settings refuse leases), the file is deleted, and the next
- * attempt creates a new one. Returns false when it could be neither emptied nor deleted. */
-static bool stream_keep(int dir_fd, const char *file)
+ * attempt creates a new one. Returns the emptied file, open for writing as a job's stream
+ * is (blocking, close-on-exec); -1 when it was deleted instead (or was not there); -2 when
+ * it could be neither emptied nor deleted. */
+static int stream_keep(int dir_fd, const char *file)
 {
+    /* O_NONBLOCK until it is known to be a plain file (not a fifo) */
     int fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
     bool emptied = false;
@@ -108,14 +112,25 @@ static bool stream_keep(int dir_fd, const char *file)
         emptied = st.st_size == 0 || ftruncate(fd, 0) == 0;
         fcntl(fd, F_SETLEASE, F_UNLCK);
     }
+    if (emptied && fcntl(fd, F_SETFL, 0) == 0)
+        return fd;
     if (fd >= 0)
         close(fd);
-    return emptied || unlinkat(dir_fd, file, 0) == 0 || errno == ENOENT;
+    return unlinkat(dir_fd, file, 0) == 0 || errno == ENOENT ? -1 : -2;
 }
 
-/* Make one entry of an attempt dir that of a spare (see spool_spare_keep). */
-static bool entry_to_spare(int dir_fd, const char *file)
+/* Keep the stream file in dir_fd as stream_keep does, its fd (or -1) in *kept. */
+static bool stream_to_spare(int dir_fd, const char *file, int *kept)
 {
+    *kept = stream_keep(dir_fd, file);
+    return *kept != -2;
+}
+
+/* Make one entry of an attempt dir that of a spare (see spool_spare_keep); streams (an
+ * int[SPARE_STREAMS]) gets the kept streams' fds. */
+static bool entry_to_spare(int dir_fd, const char *file, void *streams)
+{
+    int *kept = streams;
     struct stat st;
 
     if (strcmp(file, ORPHANS_FILE) == 0 || strcmp(file, SPOOL_RESULT_FILE) == 0)
@@ -125,15 +140,27 @@ static bool entry_to_spare(int dir_fd, const char *file)
                st.st_nlink == 1;
     if (strcmp(file, SPOOL_WORK_DIR) == 0)
         return work_dir_keep(dir_fd);
-    if (strcmp(file, SPOOL_STDOUT_FILE) == 0 || strcmp(file, SPOOL_STDERR_FILE) == 0)
-        return stream_keep(dir_fd, file);
+    if (strcmp(file, SPOOL_STDOUT_FILE) == 0)
+        return stream_to_spare(dir_fd, file, &kept[SPARE_STDOUT]);
+    if (strcmp(file, SPOOL_STDERR_FILE) == 0)
+        return stream_to_spare(dir_fd, file, &kept[SPARE_STDERR]);
     /* stdin, and what else is there */
     return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && !S_ISDIR(st.st_mode) &&
            unlinkat(dir_fd, file, 0) == 0;
 }
 
+static void close_streams(int streams[SPARE_STREAMS])
+{
+    for (int i = 0; i < SPARE_STREAMS; i++) {
+        if (streams[i] >= 0)
+            close(streams[i]);
+        streams[i] = -1;
+    }
+}
+
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name)
 {
+    int streams[SPARE_STREAMS] = {-1, -1};
     char spare[SPARE_NAME_MAX];
     struct stat st;
     bool kept = false;
@@ -145,13 +172,16 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
     if (dir_fd < 0)
         return false;
     if (fstat(dir_fd, &st) == 0 && spool_spare_is_private_dir(&st) &&
-        each_entry(dir_fd, entry_to_spare)) {
+        each_entry(dir_fd, entry_to_spare, streams)) {
         spare_name(spare, spares->next_serial);
         if (renameat(root_fd, name, root_fd, spare) == 0) {
+            memcpy(spares->streams[spares->count], streams, sizeof streams);
             spares->serials[spares->count++] = spares->next_serial++;
             kept = true;
         }
     }
+    if (!kept)
+        close_streams(streams);
     close(dir_fd);
     return kept;
 }
@@ -174,18 +204,33 @@ static int rename_no_replace(int root_fd, const char *from, const char *to)
     return errno == ENOENT ? renameat(root_fd, from, root_fd, to) : -1;
 }
 
-int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name)
+int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
+                     int streams[SPARE_STREAMS])
 {
     char spare[SPARE_NAME_MAX];
-    uint64_t serial;
+    unsigned top;
 
+    streams[SPARE_STDOUT] = streams[SPARE_STDERR] = -1;
     if (spares->count == 0)
         return 0;
-    serial = spares->serials[--spares->count];
-    spare_name(spare, serial);
-    if (rename_no_replace(root_fd, spare, name) == 0)
-        return 1;
-    if (errno == EEXIST)
-        spares->serials[spares->count++] = serial;
-    return -1;
+    top = spares->count - 1;
+    spare_name(spare, spares->serials[top]);
+    if (rename_no_replace(root_fd, spare, name) < 0) {
+        if (errno != EEXIST) { /* forgotten: the next scan deletes its dir */
+            int saved_errno = errno;
+            close_streams(spares->streams[top]);
+            spares->count--;
+            errno = saved_errno;
+        }
+        return -1;
+    }
+    memcpy(streams, spares->streams[top], sizeof spares->streams[top]);
+    spares->count--;
+    return 1;
+}
+
+void spool_spares_release(struct spool_spares *spares)
+{
+    while (spares->count > 0)
+        close_streams(spares->streams[--spares->count]);
 }

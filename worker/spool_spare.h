@@ -14,11 +14,17 @@
 #define SPOOL_STDOUT_FILE "stdout"
 #define SPOOL_STDERR_FILE "stderr"
 
+/* A spare's stdout and stderr. */
+enum { SPARE_STDOUT, SPARE_STDERR, SPARE_STREAMS };
+
 /* The spare dirs of one spool, named SPOOL/spare.SERIAL. */
 struct spool_spares {
     uint64_t serials[SPOOL_SPARE_MAX]; /* of the spares on disk, a stack */
-    unsigned count;                    /* spares in serials */
-    uint64_t next_serial;              /* for the next spare's name */
+    /* each spare's emptied streams, kept open for writing (blocking, close-on-exec), or -1
+     * where the file was deleted; owned */
+    int streams[SPOOL_SPARE_MAX][SPARE_STREAMS];
+    unsigned count;       /* spares in serials */
+    uint64_t next_serial; /* for the next spare's name */
 };
 
 /* Turn the attempt dir `name` under root_fd, whose result was acknowledged and whose job
@@ -28,8 +34,8 @@ struct spool_spares {
  * - the empty work dir (the job ran as the worker's own account; a process of it that
  *   left its process group and still sits there is that account's too);
  * - stdout and stderr, emptied, when a write lease shows that nothing else holds them
- *   open; otherwise they are deleted, so that such a process cannot write into the next
- *   job's output;
+ *   open, and kept open for the next job; otherwise they are deleted, so that such a
+ *   process cannot write into the next job's output;
  * - the note of orphans.h and the result file, to be written over (the result names its
  *   attempt, so that it is never taken for the next one's).
  * Other files (stdin) are deleted. Returns true when it was kept; false when not (nothing
@@ -37,10 +43,16 @@ struct spool_spares {
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);
 
 /* Rename the newest spare to `name` under root_fd, never over anything of that name.
- * Returns 1 when it was taken; 0 when there is no spare; -1 with errno when the rename
- * failed: EEXIST when something has that name (the spare stays, for another try once that
- * is removed), else that spare is forgotten. */
-int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name);
+ * Returns 1 when it was taken, its open streams (or -1 each) handed to the caller in
+ * streams; 0 when there is no spare; -1 with errno when the rename failed: EEXIST when
+ * something has that name (the spare stays, for another try once that is removed), else
+ * that spare is forgotten. streams is all -1 unless 1 is returned. */
+int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
+                     int streams[SPARE_STREAMS]);
+
+/* Close the streams the spares hold and forget them (their dirs stay on disk, where the
+ * next spool_scan deletes them). */
+void spool_spares_release(struct spool_spares *spares);
 
 /* The worker's effective uid, read once: it owns the spool and never changes. */
 uid_t spool_uid(void);

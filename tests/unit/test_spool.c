@@ -374,6 +374,49 @@ static void test_spare_keeps_its_files(void **state)
     assert_int_equal(st.st_size, 0);
 }
 
+/* Open file descriptors of this process. */
+static int open_fds(void)
+{
+    DIR *dir = opendir("/proc/self/fd");
+    int count = 0;
+
+    assert_non_null(dir);
+    while (readdir(dir))
+        count++;
+    closedir(dir);
+    return count - 3; /* ., .. and the directory itself */
+}
+
+/* A spare keeps its emptied streams open, and the next attempt writes to them from their
+ * start, blocking as any job's stdout; the spool closes what its spares still hold. */
+static void test_spare_streams_are_kept_open(void **state)
+{
+    struct fixture *f = *state;
+    struct spool_streams streams;
+    char path[256], seen[16] = "";
+    int before = open_fds(), fd;
+
+    make_attempt(f, 50, 1, NULL);
+    write_file(f, "50.1/stdout", "old output", 10);
+    assert_int_equal(spool_attempt_remove(f->spool, 50, 1), 0);
+    assert_int_equal(open_fds(), before + 2);
+    assert_int_equal(spool_attempt_create(&streams, f->spool, 51, 1, NULL, 0), 0);
+    assert_int_equal(fcntl(streams.stdout_fd, F_GETFL) & (O_NONBLOCK | O_ACCMODE), O_WRONLY);
+    assert_int_equal(write(streams.stdout_fd, "new\n", 4), 4);
+    spool_streams_close(&streams);
+    assert_int_equal(open_fds(), before);
+    snprintf(path, sizeof path, "%s/51.1/stdout", f->root);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, seen, sizeof seen - 1), 4);
+    close(fd);
+    assert_string_equal(seen, "new\n");
+    assert_int_equal(spool_attempt_remove(f->spool, 51, 1), 0);
+    assert_int_equal(open_fds(), before + 2);
+    spool_destroy(&f->spool);
+    assert_int_equal(open_fds(), before - 3); /* its root, lock and /dev/null too */
+}
+
 /* A process the job left behind that still holds its stdout must not write into the next
  * job's output: that file is replaced, not emptied. */
 static void test_stream_still_open_is_not_reused(void **state)
@@ -599,6 +642,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_keeps_its_files, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_streams_are_kept_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_never_replaces_a_planted_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_stream_still_open_is_not_reused, setup, teardown),
