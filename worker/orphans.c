@@ -98,7 +98,7 @@ static int ticks_since_boot(unsigned long long *out)
     return 0;
 }
 
-int orphans_note(int attempt_dir_fd, pid_t pid)
+int orphans_note(int attempt_dir_fd, int note_fd, pid_t pid)
 {
     char note[NOTE_MAX];
     struct identity id = {.pid = pid};
@@ -112,9 +112,11 @@ int orphans_note(int attempt_dir_fd, pid_t pid)
      * truncation (the reader skips the padding) */
     len = snprintf(note, sizeof note, "%-" NOTE_BOOT_ID_WIDTH "s %10ld %20llu\n", id.boot_id,
                    id.pid, id.start_ticks);
-    if ((fd = openat(attempt_dir_fd, ORPHANS_FILE, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                     0600)) < 0 ||
-        pwrite(fd, note, (size_t)len, 0) != len)
+    if (note_fd < 0 &&
+        (fd = openat(attempt_dir_fd, ORPHANS_FILE, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+                     0600)) < 0)
+        goto done;
+    if (pwrite(note_fd >= 0 ? note_fd : fd, note, (size_t)len, 0) != len)
         goto done;
     rc = 0;
 done:

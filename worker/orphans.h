@@ -19,9 +19,11 @@
 #define ORPHANS_FILE "process" /* in the attempt's spool dir */
 
 /* Note that the attempt whose spool dir is open as attempt_dir_fd runs as process (and
- * process group) pid, spawned and not yet reaped. Returns 0, or COHORT_EIO (logged): the
- * attempt runs on, only unprotected. */
-int orphans_note(int attempt_dir_fd, pid_t pid);
+ * process group) pid, spawned and not yet reaped: written over note_fd, the note file of a
+ * reused dir already open for writing, or into ORPHANS_FILE opened (created) in the dir
+ * when note_fd is -1. Returns 0, or COHORT_EIO (logged): the attempt runs on, only
+ * unprotected. */
+int orphans_note(int attempt_dir_fd, int note_fd, pid_t pid);
 
 /* If the process noted in attempt_dir still runs (same boot, same pid, started by the note),
  * SIGKILL its process group and return 1; return 0 when there is nothing to kill (no note,

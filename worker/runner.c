@@ -341,7 +341,8 @@ int runner_start(int64_t *started_at, struct runner *r, const struct runner_requ
             loop_timer_start_from_now(&job->timer, on_job_timer,
                                       (uint64_t)job->time_limit_s * 1000);
         *started_at = job->result.started_at;
-        orphans_note(req->streams->dir_fd, job->pid); /* for a next start, should this one die */
+        /* for a next start, should this one die */
+        orphans_note(req->streams->dir_fd, req->streams->note_fd, job->pid);
         log_debug("job %" PRIu64 ".%" PRIu32 " started as pid %d", req->job_id, req->attempt,
                   (int)job->pid);
     } else {

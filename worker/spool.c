@@ -266,6 +266,7 @@ void spool_streams_close(struct spool_streams *streams)
     close_fd(&streams->stdin_fd);
     close_fd(&streams->stdout_fd);
     close_fd(&streams->stderr_fd);
+    close_fd(&streams->note_fd);
     close_fd(&streams->dir_fd);
 }
 
@@ -312,17 +313,17 @@ static int work_dir_make(int dir_fd, bool from_spare)
 /* Put the attempt dir `name` under the root: a spare renamed to it when there is one, else
  * a new dir. Whatever already has that name (a leftover, or something planted) is removed
  * first, never followed; it is looked for only when the name turns out taken. *from_spare
- * says which dir it is; a spare's open streams (or -1 each) are handed over in streams.
+ * says which dir it is; a spare's open files (or -1 each) are handed over in files.
  * Returns 0 or -1 with errno. */
 static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spare,
-                             int streams[SPARE_STREAMS])
+                             int files[SPARE_FILES])
 {
-    int taken = spool_spare_take(&sp->spares, sp->root_fd, name, streams);
+    int taken = spool_spare_take(&sp->spares, sp->root_fd, name, files);
 
     if (taken < 0 && errno == EEXIST) {
         if (remove_tree(sp->root_fd, name, 0) < 0)
             return -1;
-        taken = spool_spare_take(&sp->spares, sp->root_fd, name, streams);
+        taken = spool_spare_take(&sp->spares, sp->root_fd, name, files);
     }
     *from_spare = taken > 0;
     if (*from_spare || mkdirat(sp->root_fd, name, 0700) == 0)
@@ -334,17 +335,18 @@ static int attempt_dir_place(struct spool *sp, const char *name, bool *from_spar
 
 /* Make the attempt dir `name` (a spare when there is one) with an empty work dir and empty
  * stdout and stderr, open in *streams (whose fds are all -1): a spare's are reused (its
- * streams were emptied and kept open when it was made), new ones are created with O_EXCL.
- * Returns 0 or -1 with errno. */
+ * streams were emptied and kept open when it was made, with its note), new ones are created
+ * with O_EXCL. Returns 0 or -1 with errno. */
 static int attempt_dir_make(struct spool_streams *streams, struct spool *sp, const char *name)
 {
-    int kept[SPARE_STREAMS];
+    int kept[SPARE_FILES];
     bool from_spare;
 
     if (attempt_dir_place(sp, name, &from_spare, kept) < 0)
         return -1;
     streams->stdout_fd = kept[SPARE_STDOUT];
     streams->stderr_fd = kept[SPARE_STDERR];
+    streams->note_fd = kept[SPARE_NOTE];
     if ((streams->dir_fd =
              openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
         work_dir_make(streams->dir_fd, from_spare) < 0 ||
@@ -363,6 +365,7 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
     int saved_errno;
 
     streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->dir_fd = -1;
+    streams->note_fd = -1;
     streams->stdin_shared = false;
     attempt_dir_name(name, job_id, attempt);
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);

@@ -22,6 +22,8 @@ struct spool_streams {
     int stdout_fd;           /* SPOOL/JOB.ATTEMPT/stdout, empty */
     int stderr_fd;           /* SPOOL/JOB.ATTEMPT/stderr, empty */
     int dir_fd;              /* SPOOL/JOB.ATTEMPT itself */
+    int note_fd;             /* SPOOL/JOB.ATTEMPT/process (orphans.h) when a reused dir
+                              * brought it open for writing, else -1 */
     char dir[PATH_MAX];      /* SPOOL/JOB.ATTEMPT: the worker's files of the attempt */
     char work_dir[PATH_MAX]; /* SPOOL/JOB.ATTEMPT/work: the job's cwd when it names none */
 };

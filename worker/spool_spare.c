@@ -126,16 +126,33 @@ static bool stream_to_spare(int dir_fd, const char *file, int *kept)
     return *kept != -2;
 }
 
-/* Make one entry of an attempt dir that of a spare (see spool_spare_keep); streams (an
- * int[SPARE_STREAMS]) gets the kept streams' fds. */
-static bool entry_to_spare(int dir_fd, const char *file, void *streams)
+/* Open the note of orphans.h in dir_fd, to be written over at the next start, into *kept:
+ * only a plain file of one link. Returns false when it is anything else. */
+static bool note_to_spare(int dir_fd, const char *file, int *kept)
 {
-    int *kept = streams;
     struct stat st;
 
-    if (strcmp(file, ORPHANS_FILE) == 0 || strcmp(file, SPOOL_RESULT_FILE) == 0)
-        /* the note is written over at the next start, the result at the next end: until
-         * then the result names the attempt it belongs to, not the next one */
+    *kept = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+    if (*kept >= 0 && fstat(*kept, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
+        return true;
+    if (*kept >= 0)
+        close(*kept);
+    *kept = -1;
+    return false;
+}
+
+/* Make one entry of an attempt dir that of a spare (see spool_spare_keep); files (an
+ * int[SPARE_FILES]) gets the fds of the files kept open. */
+static bool entry_to_spare(int dir_fd, const char *file, void *files)
+{
+    int *kept = files;
+    struct stat st;
+
+    if (strcmp(file, ORPHANS_FILE) == 0)
+        return note_to_spare(dir_fd, file, &kept[SPARE_NOTE]);
+    if (strcmp(file, SPOOL_RESULT_FILE) == 0)
+        /* written over at the next end: until then it names the attempt it belongs to, not
+         * the next one */
         return fstatat(dir_fd, file, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
                st.st_nlink == 1;
     if (strcmp(file, SPOOL_WORK_DIR) == 0)
@@ -149,18 +166,18 @@ static bool entry_to_spare(int dir_fd, const char *file, void *streams)
            unlinkat(dir_fd, file, 0) == 0;
 }
 
-static void close_streams(int streams[SPARE_STREAMS])
+static void close_files(int files[SPARE_FILES])
 {
-    for (int i = 0; i < SPARE_STREAMS; i++) {
-        if (streams[i] >= 0)
-            close(streams[i]);
-        streams[i] = -1;
+    for (int i = 0; i < SPARE_FILES; i++) {
+        if (files[i] >= 0)
+            close(files[i]);
+        files[i] = -1;
     }
 }
 
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name)
 {
-    int streams[SPARE_STREAMS] = {-1, -1};
+    int files[SPARE_FILES] = {-1, -1, -1};
     char spare[SPARE_NAME_MAX];
     struct stat st;
     bool kept = false;
@@ -172,16 +189,16 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
     if (dir_fd < 0)
         return false;
     if (fstat(dir_fd, &st) == 0 && spool_spare_is_private_dir(&st) &&
-        each_entry(dir_fd, entry_to_spare, streams)) {
+        each_entry(dir_fd, entry_to_spare, files)) {
         spare_name(spare, spares->next_serial);
         if (renameat(root_fd, name, root_fd, spare) == 0) {
-            memcpy(spares->streams[spares->count], streams, sizeof streams);
+            memcpy(spares->files[spares->count], files, sizeof files);
             spares->serials[spares->count++] = spares->next_serial++;
             kept = true;
         }
     }
     if (!kept)
-        close_streams(streams);
+        close_files(files);
     close(dir_fd);
     return kept;
 }
@@ -205,12 +222,13 @@ static int rename_no_replace(int root_fd, const char *from, const char *to)
 }
 
 int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
-                     int streams[SPARE_STREAMS])
+                     int files[SPARE_FILES])
 {
     char spare[SPARE_NAME_MAX];
     unsigned top;
 
-    streams[SPARE_STDOUT] = streams[SPARE_STDERR] = -1;
+    for (int i = 0; i < SPARE_FILES; i++)
+        files[i] = -1;
     if (spares->count == 0)
         return 0;
     top = spares->count - 1;
@@ -218,13 +236,13 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
     if (rename_no_replace(root_fd, spare, name) < 0) {
         if (errno != EEXIST) { /* forgotten: the next scan deletes its dir */
             int saved_errno = errno;
-            close_streams(spares->streams[top]);
+            close_files(spares->files[top]);
             spares->count--;
             errno = saved_errno;
         }
         return -1;
     }
-    memcpy(streams, spares->streams[top], sizeof spares->streams[top]);
+    memcpy(files, spares->files[top], sizeof spares->files[top]);
     spares->count--;
     return 1;
 }
@@ -232,5 +250,5 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
 void spool_spares_release(struct spool_spares *spares)
 {
     while (spares->count > 0)
-        close_streams(spares->streams[--spares->count]);
+        close_files(spares->files[--spares->count]);
 }

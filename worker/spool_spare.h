@@ -14,15 +14,16 @@
 #define SPOOL_STDOUT_FILE "stdout"
 #define SPOOL_STDERR_FILE "stderr"
 
-/* A spare's stdout and stderr. */
-enum { SPARE_STDOUT, SPARE_STDERR, SPARE_STREAMS };
+/* The files a spare keeps open: its stdout, stderr and process note (orphans.h). */
+enum { SPARE_STDOUT, SPARE_STDERR, SPARE_NOTE, SPARE_FILES };
 
 /* The spare dirs of one spool, named SPOOL/spare.SERIAL. */
 struct spool_spares {
     uint64_t serials[SPOOL_SPARE_MAX]; /* of the spares on disk, a stack */
-    /* each spare's emptied streams, kept open for writing (blocking, close-on-exec), or -1
-     * where the file was deleted; owned */
-    int streams[SPOOL_SPARE_MAX][SPARE_STREAMS];
+    /* each spare's files open for writing (close-on-exec): its emptied streams (blocking,
+     * as a job gets them; -1 where the file was deleted) and its note (-1 when it has
+     * none); owned */
+    int files[SPOOL_SPARE_MAX][SPARE_FILES];
     unsigned count;       /* spares in serials */
     uint64_t next_serial; /* for the next spare's name */
 };
@@ -36,22 +37,22 @@ struct spool_spares {
  * - stdout and stderr, emptied, when a write lease shows that nothing else holds them
  *   open, and kept open for the next job; otherwise they are deleted, so that such a
  *   process cannot write into the next job's output;
- * - the note of orphans.h and the result file, to be written over (the result names its
- *   attempt, so that it is never taken for the next one's).
+ * - the note of orphans.h, kept open, and the result file, to be written over (the result
+ *   names its attempt, so that it is never taken for the next one's).
  * Other files (stdin) are deleted. Returns true when it was kept; false when not (nothing
  * is logged; the caller deletes what is left). */
 bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name);
 
 /* Rename the newest spare to `name` under root_fd, never over anything of that name.
- * Returns 1 when it was taken, its open streams (or -1 each) handed to the caller in
- * streams; 0 when there is no spare; -1 with errno when the rename failed: EEXIST when
- * something has that name (the spare stays, for another try once that is removed), else
- * that spare is forgotten. streams is all -1 unless 1 is returned. */
+ * Returns 1 when it was taken, its open files (or -1 each) handed to the caller in files;
+ * 0 when there is no spare; -1 with errno when the rename failed: EEXIST when something has
+ * that name (the spare stays, for another try once that is removed), else that spare is
+ * forgotten. files is all -1 unless 1 is returned. */
 int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
-                     int streams[SPARE_STREAMS]);
+                     int files[SPARE_FILES]);
 
-/* Close the streams the spares hold and forget them (their dirs stay on disk, where the
- * next spool_scan deletes them). */
+/* Close the files the spares hold and forget them (their dirs stay on disk, where the next
+ * spool_scan deletes them). */
 void spool_spares_release(struct spool_spares *spares);
 
 /* The worker's effective uid, read once: it owns the spool and never changes. */

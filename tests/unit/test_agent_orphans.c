@@ -95,7 +95,7 @@ static int note_in(const char *dir, pid_t pid)
     int dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), rc;
 
     assert_true(dir_fd >= 0);
-    rc = orphans_note(dir_fd, pid);
+    rc = orphans_note(dir_fd, -1, pid);
     close(dir_fd);
     return rc;
 }

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "cohort.h"
+#include "orphans.h"
 #include "proto.h"
 #include "spool.h"
 
@@ -387,9 +388,10 @@ static int open_fds(void)
     return count - 3; /* ., .. and the directory itself */
 }
 
-/* A spare keeps its emptied streams open, and the next attempt writes to them from their
- * start, blocking as any job's stdout; the spool closes what its spares still hold. */
-static void test_spare_streams_are_kept_open(void **state)
+/* A spare keeps its emptied streams and its process note open, and the next attempt writes
+ * to the streams from their start, blocking as any job's stdout; the spool closes what its
+ * spares still hold. */
+static void test_spare_files_are_kept_open(void **state)
 {
     struct fixture *f = *state;
     struct spool_streams streams;
@@ -398,9 +400,12 @@ static void test_spare_streams_are_kept_open(void **state)
 
     make_attempt(f, 50, 1, NULL);
     write_file(f, "50.1/stdout", "old output", 10);
+    write_file(f, "50.1/" ORPHANS_FILE, "note", 4);
     assert_int_equal(spool_attempt_remove(f->spool, 50, 1), 0);
-    assert_int_equal(open_fds(), before + 2);
+    assert_int_equal(open_fds(), before + 3);
     assert_int_equal(spool_attempt_create(&streams, f->spool, 51, 1, NULL, 0), 0);
+    assert_true(streams.note_fd >= 0);
+    assert_int_equal(pwrite(streams.note_fd, "NOTE", 4, 0), 4);
     assert_int_equal(fcntl(streams.stdout_fd, F_GETFL) & (O_NONBLOCK | O_ACCMODE), O_WRONLY);
     assert_int_equal(write(streams.stdout_fd, "new\n", 4), 4);
     spool_streams_close(&streams);
@@ -411,8 +416,14 @@ static void test_spare_streams_are_kept_open(void **state)
     assert_int_equal(read(fd, seen, sizeof seen - 1), 4);
     close(fd);
     assert_string_equal(seen, "new\n");
+    snprintf(path, sizeof path, "%s/51.1/" ORPHANS_FILE, f->root);
+    fd = open(path, O_RDONLY);
+    assert_true(fd >= 0);
+    assert_int_equal(read(fd, seen, sizeof seen - 1), 4);
+    close(fd);
+    assert_memory_equal(seen, "NOTE", 4);
     assert_int_equal(spool_attempt_remove(f->spool, 51, 1), 0);
-    assert_int_equal(open_fds(), before + 2);
+    assert_int_equal(open_fds(), before + 3);
     spool_destroy(&f->spool);
     assert_int_equal(open_fds(), before - 3); /* its root, lock and /dev/null too */
 }
@@ -642,7 +653,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_keeps_its_files, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spare_streams_are_kept_open, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spare_files_are_kept_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_never_replaces_a_planted_name, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_stream_still_open_is_not_reused, setup, teardown),
