@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # run_benchmarks.sh — start local grids on 127.0.0.1 and print one line per benchmark figure.
 #
-# Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|all]...
+# Usage: COHORT_BIN=BUILD_DIR tests/bench/run_benchmarks.sh [submit|e2e|latency|sim|poll|deep|spool|all]...
 # Sizes (environment, defaults are the issue's): SUBMIT_SINGLE=10000 SUBMIT_BULK=10000
 # E2E_JOBS=10000 LATENCY_JOBS=1000 SIM_WORKERS=1000 SIM_JOBS=100000 IDLE_SECS=10
-# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 DEEP_RUNS=5 POLL_RUNS=2 E2E_WORKER_CPUS="1 host 8" (the cpus each of the
-# two e2e workers offers, one grid per value; `host` is the worker's default, all of this
-# machine's) E2E_STAGE_JOBS=4 (the scheduler's --stage-jobs, one grid per value and cpus
-# value: "0 2" compares e2e without and with staged jobs in one run). Figures go to stdout as `name key=value...`, and after each benchmark the
-# CPU time the host's other guests took from this machine meanwhile (`host_stolen`);
-# progress lines start with '['. Each benchmark gets a fresh scheduler and state dir.
+# DEEP_JOBS=1000000 DEEP_SAMPLE=10000 DEEP_RUNS=5 POLL_RUNS=2 SPOOL_ATTEMPTS=20000
+# E2E_WORKER_CPUS="1 host 8" (the cpus each of the two e2e workers offers, one grid per
+# value; `host` is the worker's default, all of this machine's) E2E_STAGE_JOBS=4 (the
+# scheduler's --stage-jobs, one grid per value and cpus value: "0 2" compares e2e without
+# and with staged jobs in one run). `spool` times a worker's spool work alone, on no grid.
+# Figures go to stdout as `name key=value...`, and after each benchmark the CPU time the
+# host's other guests took from this machine meanwhile (`host_stolen`); progress lines
+# start with '['. Each benchmark gets a fresh scheduler and state dir.
 source "$(dirname "${BASH_SOURCE[0]}")/../integration/lib.sh"
 
 BENCH_BIN=$COHORT_BIN/tests/bench
@@ -26,6 +28,7 @@ DEEP_JOBS=${DEEP_JOBS:-1000000}
 DEEP_SAMPLE=${DEEP_SAMPLE:-10000}
 DEEP_RUNS=${DEEP_RUNS:-5}
 POLL_RUNS=${POLL_RUNS:-2}
+SPOOL_ATTEMPTS=${SPOOL_ATTEMPTS:-20000}
 E2E_WORKER_CPUS=${E2E_WORKER_CPUS:-1 host 8}
 E2E_STAGE_JOBS=${E2E_STAGE_JOBS:-4}
 ulimit -n "$(ulimit -Hn)" # a thousand worker connections need descriptors
@@ -114,6 +117,11 @@ bench_e2e() {
                 sed "s/^\(e2e_[a-z]*\) /\1 worker_cpus=$cpus stage_jobs=$stage /"
         done
     done
+}
+
+# A worker's spool work per attempt, timed alone on a spool in the test dir (no grid).
+bench_spool() {
+    "$BENCH_BIN/bench_spool" "$TEST_DIR/spool-bench" "$SPOOL_ATTEMPTS"
 }
 
 bench_latency() {
@@ -232,16 +240,16 @@ stolen_centis() {
 
 benchmarks=("$@")
 ((${#benchmarks[@]})) || benchmarks=(all)
-[[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim poll deep)
+[[ "${benchmarks[*]}" != all ]] || benchmarks=(submit e2e latency sim poll deep spool)
 for name in "${benchmarks[@]}"; do
     case "$name" in
-    submit | e2e | latency | sim | poll | deep)
+    submit | e2e | latency | sim | poll | deep | spool)
         stolen=$(stolen_centis) started=$(now_ns)
         "bench_$name"
         printf 'host_stolen benchmark=%s seconds=%d cpu_seconds_stolen=%s\n' "$name" \
             $((($(now_ns) - started) / 1000000000)) \
             "$(awk -v c=$(($(stolen_centis) - stolen)) 'BEGIN { printf "%.2f", c / 100 }')"
         ;;
-    *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, poll, deep or all)" ;;
+    *) fail "unknown benchmark '$name' (submit, e2e, latency, sim, poll, deep, spool or all)" ;;
     esac
 done
