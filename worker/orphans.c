@@ -112,15 +112,14 @@ int orphans_note(int attempt_dir_fd, int note_fd, pid_t pid)
      * truncation (the reader skips the padding) */
     len = snprintf(note, sizeof note, "%-" NOTE_BOOT_ID_WIDTH "s %10ld %20llu\n", id.boot_id,
                    id.pid, id.start_ticks);
-    if (note_fd < 0 &&
-        (fd = openat(attempt_dir_fd, ORPHANS_FILE, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-                     0600)) < 0)
-        goto done;
-    if (pwrite(note_fd >= 0 ? note_fd : fd, note, (size_t)len, 0) != len)
+    fd = note_fd >= 0 ? note_fd
+                      : openat(attempt_dir_fd, ORPHANS_FILE,
+                               O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+    if (fd < 0 || pwrite(fd, note, (size_t)len, 0) != len)
         goto done;
     rc = 0;
 done:
-    if (fd >= 0)
+    if (fd >= 0 && fd != note_fd)
         close(fd);
     if (rc < 0)
         log_warn("cannot note process %ld of an attempt: %s", (long)pid, strerror(errno));

@@ -452,12 +452,10 @@ static int result_file_open(struct spool *sp, const char *name, off_t *size, int
     *size = 0;
     *dir_fd = -1;
     snprintf(path, sizeof path, "%s/%s", name, SPOOL_RESULT_FILE);
-    fd = openat(sp->root_fd, path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1) {
+    if ((fd = spool_open_plain_file(sp->root_fd, path, &st)) >= 0) {
         *size = st.st_size;
         return fd;
     }
-    close_fd(&fd);
     if ((*dir_fd = openat(sp->root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) <
             0 ||
         (unlinkat(*dir_fd, SPOOL_RESULT_FILE, 0) < 0 && errno != ENOENT))

@@ -36,6 +36,17 @@ uid_t spool_uid(void)
     return uid;
 }
 
+int spool_open_plain_file(int dir_fd, const char *path, struct stat *st)
+{
+    int fd = openat(dir_fd, path, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+    if (fd >= 0 && fstat(fd, st) == 0 && S_ISREG(st->st_mode) && st->st_nlink == 1)
+        return fd;
+    if (fd >= 0)
+        close(fd);
+    return -1;
+}
+
 bool spool_spare_is_private_dir(const struct stat *st)
 {
     return S_ISDIR(st->st_mode) && st->st_uid == spool_uid() &&
@@ -102,13 +113,11 @@ static bool work_dir_keep(int dir_fd)
  * it could be neither emptied nor deleted. */
 static int stream_keep(int dir_fd, const char *file)
 {
-    /* O_NONBLOCK until it is known to be a plain file (not a fifo) */
-    int fd = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
     struct stat st;
+    int fd = spool_open_plain_file(dir_fd, file, &st);
     bool emptied = false;
 
-    if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1 &&
-        st.st_uid == spool_uid() && fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
+    if (fd >= 0 && st.st_uid == spool_uid() && fcntl(fd, F_SETLEASE, F_WRLCK) == 0) {
         emptied = st.st_size == 0 || ftruncate(fd, 0) == 0;
         fcntl(fd, F_SETLEASE, F_UNLCK);
     }
@@ -132,13 +141,8 @@ static bool note_to_spare(int dir_fd, const char *file, int *kept)
 {
     struct stat st;
 
-    *kept = openat(dir_fd, file, O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-    if (*kept >= 0 && fstat(*kept, &st) == 0 && S_ISREG(st.st_mode) && st.st_nlink == 1)
-        return true;
-    if (*kept >= 0)
-        close(*kept);
-    *kept = -1;
-    return false;
+    *kept = spool_open_plain_file(dir_fd, file, &st);
+    return *kept >= 0;
 }
 
 /* Make one entry of an attempt dir that of a spare (see spool_spare_keep); files (an
@@ -192,8 +196,9 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
         each_entry(dir_fd, entry_to_spare, files)) {
         spare_name(spare, spares->next_serial);
         if (renameat(root_fd, name, root_fd, spare) == 0) {
-            memcpy(spares->files[spares->count], files, sizeof files);
-            spares->serials[spares->count++] = spares->next_serial++;
+            struct spool_spare *added = &spares->stack[spares->count++];
+            added->serial = spares->next_serial++;
+            memcpy(added->files, files, sizeof files);
             kept = true;
         }
     }
@@ -225,24 +230,24 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
                      int files[SPARE_FILES])
 {
     char spare[SPARE_NAME_MAX];
-    unsigned top;
+    struct spool_spare *top;
 
     for (int i = 0; i < SPARE_FILES; i++)
         files[i] = -1;
     if (spares->count == 0)
         return 0;
-    top = spares->count - 1;
-    spare_name(spare, spares->serials[top]);
+    top = &spares->stack[spares->count - 1];
+    spare_name(spare, top->serial);
     if (rename_no_replace(root_fd, spare, name) < 0) {
         if (errno != EEXIST) { /* forgotten: the next scan deletes its dir */
             int saved_errno = errno;
-            close_files(spares->files[top]);
+            close_files(top->files);
             spares->count--;
             errno = saved_errno;
         }
         return -1;
     }
-    memcpy(files, spares->files[top], sizeof spares->files[top]);
+    memcpy(files, top->files, sizeof top->files);
     spares->count--;
     return 1;
 }
@@ -250,5 +255,5 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
 void spool_spares_release(struct spool_spares *spares)
 {
     while (spares->count > 0)
-        close_files(spares->files[--spares->count]);
+        close_files(spares->stack[--spares->count].files);
 }

@@ -17,15 +17,19 @@
 /* The files a spare keeps open: its stdout, stderr and process note (orphans.h). */
 enum { SPARE_STDOUT, SPARE_STDERR, SPARE_NOTE, SPARE_FILES };
 
-/* The spare dirs of one spool, named SPOOL/spare.SERIAL. */
+/* One spare dir, SPOOL/spare.SERIAL. */
+struct spool_spare {
+    uint64_t serial;
+    /* its files open for writing (close-on-exec): its emptied streams (blocking, as a job
+     * gets them; -1 where the file was deleted) and its note (-1 when it has none); owned */
+    int files[SPARE_FILES];
+};
+
+/* The spare dirs of one spool. */
 struct spool_spares {
-    uint64_t serials[SPOOL_SPARE_MAX]; /* of the spares on disk, a stack */
-    /* each spare's files open for writing (close-on-exec): its emptied streams (blocking,
-     * as a job gets them; -1 where the file was deleted) and its note (-1 when it has
-     * none); owned */
-    int files[SPOOL_SPARE_MAX][SPARE_FILES];
-    unsigned count;       /* spares in serials */
-    uint64_t next_serial; /* for the next spare's name */
+    struct spool_spare stack[SPOOL_SPARE_MAX]; /* those on disk, the newest last */
+    unsigned count;                            /* spares in stack */
+    uint64_t next_serial;                      /* for the next spare's name */
 };
 
 /* Turn the attempt dir `name` under root_fd, whose result was acknowledged and whose job
@@ -54,6 +58,11 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
 /* Close the files the spares hold and forget them (their dirs stay on disk, where the next
  * spool_scan deletes them). */
 void spool_spares_release(struct spool_spares *spares);
+
+/* Open path under dir_fd for writing (close-on-exec; non-blocking, as it may not be a plain
+ * file), only when it is a plain file of one link: never through a symbolic link, never a
+ * fifo or a device. Returns the fd, with *st filled, or -1 (no fd is left open). */
+int spool_open_plain_file(int dir_fd, const char *path, struct stat *st);
 
 /* The worker's effective uid, read once: it owns the spool and never changes. */
 uid_t spool_uid(void);
