@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "batch_policy.h"
 #include "cohort.h"
 #include "config.h"
 #include "enroll.h"
@@ -286,6 +287,7 @@ int main(int argc, char **argv)
         goto done;
     }
     log_setup("cohort-scheduler", set.log_level);
+    batch_policy_enter(); /* before any thread starts: they inherit it (docs/scheduler.md) */
     if (statedir_make(set.state_dir, err, sizeof err) < 0 ||
         (lock_fd = statedir_lock(set.state_dir, err, sizeof err)) < 0) {
         fprintf(stderr, "cohort-scheduler: %s\n", err);

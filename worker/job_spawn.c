@@ -17,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "batch_policy.h"
 #include "job_exec.h"
 
 #define ID_TEXT_MAX 24 /* a uid or gid in decimal */
@@ -41,15 +42,19 @@ struct launch_plan {
     int from[PLAN_FDS]; /* dup2(from[i], to[i]), in order */
     int to[PLAN_FDS];
     int n_fds;
+    bool leave_batch; /* the worker runs under SCHED_BATCH: the job goes back to SCHED_OTHER */
     volatile int err; /* clone path: the errno of the step that failed (0: it executed) */
 };
 
 #ifdef SPAWN_WITH_POSIX_SPAWN
 
 /* The attributes every job gets: its own process group, no blocked signals, default
- * actions. Returns 0 or an errno value (attr is then destroyed). */
-static int group_attr_init(posix_spawnattr_t *attr)
+ * actions, and SCHED_OTHER when leave_batch. Returns 0 or an errno value (attr is then
+ * destroyed). */
+static int group_attr_init(posix_spawnattr_t *attr, bool leave_batch)
 {
+    const struct sched_param normal = {.sched_priority = 0};
+    short flags = POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF;
     sigset_t no_signals, all_signals;
     int err;
 
@@ -57,11 +62,14 @@ static int group_attr_init(posix_spawnattr_t *attr)
     sigfillset(&all_signals);
     if ((err = posix_spawnattr_init(attr)) != 0)
         return err;
-    if ((err = posix_spawnattr_setflags(attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                  POSIX_SPAWN_SETSIGDEF)) ||
+    if (leave_batch)
+        flags |= POSIX_SPAWN_SETSCHEDULER;
+    if ((err = posix_spawnattr_setflags(attr, flags)) ||
         (err = posix_spawnattr_setpgroup(attr, 0)) ||
         (err = posix_spawnattr_setsigmask(attr, &no_signals)) ||
-        (err = posix_spawnattr_setsigdefault(attr, &all_signals)))
+        (err = posix_spawnattr_setsigdefault(attr, &all_signals)) ||
+        (err = posix_spawnattr_setschedpolicy(attr, SCHED_OTHER)) ||
+        (err = posix_spawnattr_setschedparam(attr, &normal)))
         posix_spawnattr_destroy(attr);
     return err;
 }
@@ -73,7 +81,7 @@ static int plan_start(pid_t *pid, struct launch_plan *plan)
     posix_spawnattr_t attr;
     int err;
 
-    if ((err = group_attr_init(&attr)) != 0)
+    if ((err = group_attr_init(&attr, plan->leave_batch)) != 0)
         return err;
     if ((err = posix_spawn_file_actions_init(&actions)) != 0) {
         posix_spawnattr_destroy(&attr);
@@ -129,6 +137,10 @@ static int child_main(void *arg)
             sigaction(sig, &default_action, NULL);
     if (setpgid(0, 0) < 0)
         goto fail;
+    /* a job left under SCHED_BATCH would still run, its wake-ups only mildly disfavoured:
+     * not worth failing it */
+    if (plan->leave_batch)
+        batch_policy_leave();
     for (int i = 0; i < plan->n_fds; i++) {
         /* dup2 onto itself keeps close-on-exec: clear it instead */
         if (plan->from[i] == plan->to[i] ? fcntl(plan->to[i], F_SETFD, 0) < 0
@@ -242,7 +254,7 @@ int spawn_job(pid_t *pid, const struct spawn_request *req)
     const struct spool_streams *streams = req->streams;
     char uid_text[ID_TEXT_MAX], gid_text[ID_TEXT_MAX];
     char *const no_environment[] = {NULL};
-    struct launch_plan plan = {0};
+    struct launch_plan plan = {.leave_batch = batch_policy_entered()};
     char **switch_argv = NULL;
     int env_fd = -1, err;
 

@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "agent.h"
+#include "batch_policy.h"
 #include "cohort.h"
 #include "log.h"
 #include "options.h"
@@ -100,6 +101,7 @@ int main(int argc, char **argv)
         status = rc == COHORT_EINVAL ? 2 : 1;
     } else if (!exit_now) {
         log_setup("cohort-worker", opts.log_level);
+        batch_policy_enter(); /* before any thread starts; jobs leave it (docs/worker.md) */
         status = run(&opts, &accounts);
     }
     options_free(&opts);

@@ -116,6 +116,20 @@ assert_eq 0000000000000000 "$blocked" "the job's blocked signals"
 # glibc's posix_spawn (sanitizer builds) leaves its two internal signals, 32 and 33, ignored
 assert_eq 0 "$((0x$ignored & ~0x180000000))" "the job's ignored signals (0x$ignored)"
 
+step "the daemons run under SCHED_BATCH, their jobs under SCHED_OTHER (as the test does)"
+# field 41 of /proc/PID/stat, the 39th after the command name: 0 SCHED_OTHER, 3 SCHED_BATCH
+policy_of() { sed 's/.*) //' "$1" | cut -d' ' -f39; }
+if [[ "$(policy_of /proc/self/stat)" == 0 ]]; then
+    for task in /proc/"$(daemon_pid scheduler)"/task/* /proc/"$(daemon_pid w1)"/task/*; do
+        assert_eq 3 "$(policy_of "$task/stat")" "policy of thread $task"
+    done
+    policy_id=$(cohort submit -- cat /proc/self/stat)
+    assert_exit 0 cohort wait "$policy_id" --timeout 30
+    assert_eq 0 "$(cohort logs "$policy_id" | sed 's/.*) //' | cut -d' ' -f39)" "a job's policy"
+else
+    step "skipped: this test runs under another policy, which the daemons keep"
+fi
+
 step "--wait returns the job's exit status"
 assert_exit 0 cohort submit --wait -- true
 assert_exit 7 cohort submit --wait -- sh -c 'exit 7'
