@@ -20,9 +20,10 @@ struct spawn_request {
 };
 
 /* Start the process in a new process group (its pid) with an empty signal mask and default
- * signal actions. Returns 0 with *pid set, or an errno value when no process was started.
- * Once started, a process that cannot switch account, enter cwd or execute the program
- * says so on its stderr and exits 127 or 126 (job_exec.h). */
+ * signal actions, under SCHED_OTHER when the worker entered SCHED_BATCH (batch_policy.h;
+ * otherwise under the worker's policy). Returns 0 with *pid set, or an errno value when no
+ * process was started. Once started, a process that cannot switch account, enter cwd or
+ * execute the program says so on its stderr and exits 127 or 126 (job_exec.h). */
 int spawn_job(pid_t *pid, const struct spawn_request *req);
 
 #endif
