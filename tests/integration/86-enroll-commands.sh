@@ -94,8 +94,8 @@ assert_eq "re-enrolled $(public_key "$BOB") as admin root" "$RUN_OUT" "re-enroll
 printf '[scheduler]\nstate-dir = %s\n' "$SCHEDULER_STATE" >"$TEST_DIR/sched.ini"
 assert_exit 0 "$SCHEDULER_BIN" --config "$TEST_DIR/sched.ini" keys
 assert_eq 2 "$(grep -c '' <<<"$RUN_OUT")" "keys listed"
-grep -qxF "$(public_key "$ALICE") user alice" <<<"$RUN_OUT" || fail "keys lacks alice: $RUN_OUT"
-grep -qxF "$(public_key "$BOB") admin root" <<<"$RUN_OUT" || fail "keys lacks bob: $RUN_OUT"
+grep -qxF -e "$(public_key "$ALICE") user alice" <<<"$RUN_OUT" || fail "keys lacks alice: $RUN_OUT"
+grep -qxF -e "$(public_key "$BOB") admin root" <<<"$RUN_OUT" || fail "keys lacks bob: $RUN_OUT"
 assert_exit 0 probe_as "$BOB"
 
 step "a revoked key is refused at its next connection, while an open one keeps working"
