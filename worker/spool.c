@@ -364,8 +364,8 @@ int spool_attempt_create(struct spool_streams *streams, struct spool *sp, uint64
     char name[ATTEMPT_NAME_MAX];
     int saved_errno;
 
-    streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->dir_fd = -1;
-    streams->note_fd = -1;
+    streams->stdin_fd = streams->stdout_fd = streams->stderr_fd = streams->note_fd =
+        streams->dir_fd = -1;
     streams->stdin_shared = false;
     attempt_dir_name(name, job_id, attempt);
     snprintf(streams->dir, sizeof streams->dir, "%s/%s", sp->root, name);

@@ -127,7 +127,7 @@ if [[ "$(policy_of /proc/self/stat)" == 0 ]]; then
     done
     policy_id=$(cohort submit -- cat /proc/self/stat)
     assert_exit 0 cohort wait "$policy_id" --timeout 30
-    assert_eq 0 "$(cohort logs "$policy_id" | sed 's/.*) //' | cut -d' ' -f39)" "a job's policy"
+    assert_eq 0 "$(policy_of <(cohort logs "$policy_id"))" "a job's policy"
 else
     step "skipped: this test runs under another policy, which the daemons keep"
 fi
