@@ -94,6 +94,7 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
                  .env = info->env},
         .staged = staged,
     };
+    acks_attach(w, &run.u.run);
     if (msg_encode(&item.payload, &run) < 0) {
         rc = fail_unsendable(s, job_id, info->user, now);
         goto done;
@@ -110,6 +111,7 @@ int lifecycle_place(void *arg, uint64_t job_id, const struct job_shape *shape,
         rc = undo_turn(s, job_id, "cannot hold its RUN message");
         goto done;
     }
+    acks_sent(w, &run.u.run);
     stats_move(&s->stats, COHORT_JOB_PENDING, COHORT_JOB_RUNNING, now);
     user_pending_remove(s->user_pending, info->user, 1);
     log_debug("job %llu attempt %u -> %s%s", (unsigned long long)job_id, item.attempt, w->name,

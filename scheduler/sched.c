@@ -203,9 +203,18 @@ static int save_start(void *arg, const struct attempt *a)
     return store_job_started(s->store, a->job_id, a->number, a->started_at);
 }
 
+/* acks_flush_due callback: a held acknowledgement goes alone, as a RESULT_ACK. */
+static void send_ack_alone(void *arg, struct worker *w, const struct msg_kill *ack)
+{
+    struct msg m = {.type = MSG_RESULT_ACK};
+
+    m.u.result_ack = *ack;
+    sched_send_worker(arg, w, &m, OUTBOX_WORKER, ack->job_id, ack->attempt);
+}
+
 void sched_end_turn(struct sched *s)
 {
-    int64_t now = clock_mono_ms(), backup_due;
+    int64_t now = clock_mono_ms(), backup_due, acks_due;
 
     if (s->dispatch_wanted && !s->reload_wanted && !storage_resting(s, now))
         dispatch(s);
@@ -213,9 +222,12 @@ void sched_end_turn(struct sched *s)
         staging_take_back(s);
     /* a failure poisons the transaction: the commit below fails and the turn is reloaded */
     workers_save_starts(s->workers, save_start, s);
+    acks_due = acks_flush_due(&s->held_acks, now, send_ack_alone, s);
     if (store_commit(s->store) < 0) {
         /* the store logged why; nothing of the turn is stored, so nothing is said */
         outbox_drain(s->outbox, sched_send_failed, s);
+        acks_forget_all(&s->held_acks);
+        acks_due = -1;
         s->reload_wanted = true;
         s->store_retry_mono = now + STORE_RETRY_MS;
     } else {
@@ -247,6 +259,8 @@ void sched_end_turn(struct sched *s)
         kick_after(s, 0);
     else if (s->dispatch_wanted || s->reload_wanted)
         kick_after(s, storage_resting(s, now) ? s->store_retry_mono - now : 0);
+    if (acks_due >= 0)
+        kick_after(s, acks_due ? acks_due : 1);
 }
 
 static void on_turn(struct zsock *zs, void *arg)
@@ -495,6 +509,7 @@ void sched_destroy(struct sched *s)
         statedir_remove(s->config.state_dir, "scheduler.pid");
     }
     outbox_destroy(s->outbox);
+    acks_free(&s->held_acks);
     workers_destroy(s->workers);
     queue_destroy(s->queue);
     user_pending_destroy(s->user_pending);

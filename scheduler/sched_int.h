@@ -43,6 +43,7 @@ struct sched {
     struct workers *workers;           /* workers and the attempts they run */
     struct waiters *waiters;           /* blocked WAIT requests */
     struct outbox *outbox;             /* messages waiting for the commit */
+    struct held_acks held_acks;        /* results' acknowledgements waiting for a RUN */
     struct backup *backup;             /* the BACKUP being written; NULL when none */
     struct job_stats stats;
     struct list_budget list_budget; /* rows JOBS listings may read while jobs run */

@@ -164,6 +164,7 @@ void worker_on_register(struct sched *s, const uint8_t *peer, size_t peer_len,
     }
     workers_heard(s->workers, w, clock_now_ms(), clock_mono_ms());
     w->gone_log = (struct log_limit){0}; /* a loss of this registration is news */
+    w->acks_in_run = reg->acks_in_run;
     struct msg welcome = {.type = MSG_WELCOME};
     welcome.u.welcome = (struct msg_welcome){s->config.heartbeat_ms, s->config.lease_ms};
     sched_send_worker(s, w, &welcome, OUTBOX_WORKER, 0, 0);
@@ -222,10 +223,12 @@ void worker_on_result(struct sched *s, const uint8_t *peer, size_t peer_len, str
     if (!a)
         log_debug("job %llu attempt %u: stale or repeated result from %s, acknowledged",
                   (unsigned long long)result->job_id, result->attempt, w->name);
-    /* acknowledged in every case once committed: a stale result changes nothing */
+    /* acknowledged in every case once committed (a stale result changes nothing): held for
+     * the worker's next RUN when it takes them there, else (or when it cannot be held) alone */
     struct msg ack = {.type = MSG_RESULT_ACK};
     ack.u.result_ack = (struct msg_kill){result->job_id, result->attempt, result->state};
-    sched_send_worker(s, w, &ack, OUTBOX_WORKER, result->job_id, result->attempt);
+    if (!w->acks_in_run || acks_hold(&s->held_acks, w, &ack.u.result_ack, clock_mono_ms()) < 0)
+        sched_send_worker(s, w, &ack, OUTBOX_WORKER, result->job_id, result->attempt);
 }
 
 void worker_on_goodbye(struct sched *s, const uint8_t *peer, size_t peer_len, struct worker *w,

@@ -73,6 +73,7 @@ static void worker_free(struct worker *w)
     free(w->name);
     free(w->instance_id);
     free(w->labels);
+    worker_acks_free(&w->acks);
     free(w);
 }
 

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "acks.h"
 #include "log.h"
 #include "match.h"
 #include "proto.h"
@@ -44,6 +45,8 @@ struct worker {
     struct match_slot slot;       /* its place in the dispatch pool */
     struct match_slot stage_slot; /* its place in the staging pool */
     struct log_limit gone_log;    /* "requeueing its jobs", which a failing store repeats */
+    bool acks_in_run;             /* this registration takes acknowledgements within a RUN */
+    struct worker_acks acks;      /* its stored results' acknowledgements, held (acks.h) */
 };
 
 /* A job's current attempt, holding cpus and memory on its worker until its result is

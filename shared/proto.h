@@ -47,6 +47,7 @@
 #define PROTO_MAX_ROWS 100000u      /* rows in one list reply */
 #define PROTO_MAX_RUNNING 4096u     /* (job, attempt) pairs in one REGISTER */
 #define PROTO_MAX_IDEM_KEY 64u      /* bytes of a SUBMIT's idempotency key */
+#define PROTO_MAX_ACKS 256u         /* results acknowledged by one RUN */
 
 enum msg_type {
     /* client -> scheduler */
@@ -283,8 +284,10 @@ struct msg_register {
     uint32_t n_staged; /* those of running not started yet, waiting for cpus, in the order the
                           worker starts them (optional on the wire: none when missing) */
     struct job_attempt *staged;
+    bool acks_in_run; /* it takes the acknowledgements a RUN carries; else each is sent alone
+                         as RESULT_ACK (optional on the wire: false) */
 }; /* wire: [name, instance_id, cpus, mem, {labels}, [[job, attempt]...], version,
-            [[job, attempt]...]] */
+            [[job, attempt]...], acks_in_run] */
 
 struct msg_welcome {
     uint32_t heartbeat_ms; /* how often the worker must beat */
@@ -295,6 +298,13 @@ struct msg_heartbeat {
     uint32_t n_running; /* worker -> scheduler: jobs running; scheduler -> worker: 0 */
 };                      /* wire: [n_running] */
 
+struct msg_kill { /* also used for RESULT_ACK and TAKE_BACK */
+    uint64_t job_id;
+    uint32_t attempt;
+    uint8_t state; /* KILL: CANCELLED for a user's cancel, FAILED for a stale attempt;
+                      TAKE_BACK: PENDING */
+};                 /* wire: [job_id, attempt, state] */
+
 struct msg_run {
     uint64_t job_id;
     uint32_t attempt;
@@ -302,7 +312,10 @@ struct msg_run {
     struct job_spec spec; /* is_array false; the worker sees one job */
     bool staged; /* the scheduler counts the worker's cpus as taken: start it after the jobs
                     staged before it, once it fits (optional on the wire: false) */
-};               /* wire: [job_id, attempt, array_index, spec, staged] */
+    uint32_t n_acks; /* results this RUN also acknowledges, each as a RESULT_ACK would; only
+                        to a worker that said acks_in_run (optional on the wire: none) */
+    struct msg_kill *acks;
+}; /* wire: [job_id, attempt, array_index, spec, staged, [[job_id, attempt, state]...]] */
 
 struct msg_job_started {
     uint64_t job_id;
@@ -335,13 +348,6 @@ struct msg_job_result {
 struct msg_leaving {
     uint32_t grace_ms; /* how long the worker lets its running jobs finish; 0 = kills them */
 };                     /* wire: [grace_ms] */
-
-struct msg_kill { /* also used for RESULT_ACK and TAKE_BACK */
-    uint64_t job_id;
-    uint32_t attempt;
-    uint8_t state; /* KILL: CANCELLED for a user's cancel, FAILED for a stale attempt;
-                      TAKE_BACK: PENDING */
-};                 /* wire: [job_id, attempt, state] */
 
 /* A decoded message. Owns one allocation holding the struct and copies of all its strings
  * (NUL-terminated) and arrays; nothing points into the frame it came from. */

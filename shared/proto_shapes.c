@@ -320,10 +320,11 @@ static const struct field register_fields[] = {
     LIST_FIELD(struct msg_register, running, n_running, 0, PROTO_MAX_RUNNING, &job_attempt_shape),
     STR_FIELD(struct msg_register, version),
     LIST_FIELD(struct msg_register, staged, n_staged, 0, PROTO_MAX_RUNNING,
-               &job_attempt_shape), /* added later: optional */
+               &job_attempt_shape),                 /* added later: optional */
+    BOOL_FIELD(struct msg_register, acks_in_run), /* added later: optional */
 };
 static const struct shape register_shape =
-    SHAPE(struct msg_register, register_fields, .n_optional = 1);
+    SHAPE(struct msg_register, register_fields, .n_optional = 2);
 
 static const struct field welcome_fields[] = {
     UINT_FIELD(struct msg_welcome, heartbeat_ms, 1, UINT32_MAX),
@@ -336,6 +337,13 @@ static const struct field heartbeat_fields[] = {
 };
 static const struct shape heartbeat_shape = SHAPE(struct msg_heartbeat, heartbeat_fields);
 
+static const struct field kill_fields[] = {
+    U64(struct msg_kill, job_id),
+    ATTEMPT(struct msg_kill, attempt),
+    JOB_STATE(struct msg_kill, state),
+};
+static const struct shape kill_shape = SHAPE(struct msg_kill, kill_fields);
+
 static bool run_valid(const void *obj)
 {
     const struct msg_run *run = obj;
@@ -347,11 +355,12 @@ static const struct field run_fields[] = {
     ATTEMPT(struct msg_run, attempt),
     INT_FIELD(struct msg_run, array_index, -1, UINT32_MAX),
     STRUCT_FIELD(struct msg_run, spec, &job_spec_shape),
-    BOOL_FIELD(struct msg_run, staged), /* added later: optional */
+    BOOL_FIELD(struct msg_run, staged),                                      /* added later: optional */
+    LIST_FIELD(struct msg_run, acks, n_acks, 0, PROTO_MAX_ACKS, &kill_shape), /* added later: optional */
 };
 static const struct shape run_shape =
     SHAPE(struct msg_run, run_fields, .valid = run_valid,
-          .invalid_why = "a RUN must hold one job, not an array", .n_optional = 1);
+          .invalid_why = "a RUN must hold one job, not an array", .n_optional = 2);
 
 static const struct field job_started_fields[] = {
     U64(struct msg_job_started, job_id),
@@ -379,13 +388,6 @@ static const struct field job_result_fields[] = {
 };
 static const struct shape job_result_shape =
     SHAPE(struct msg_job_result, job_result_fields, .n_optional = 2);
-
-static const struct field kill_fields[] = {
-    U64(struct msg_kill, job_id),
-    ATTEMPT(struct msg_kill, attempt),
-    JOB_STATE(struct msg_kill, state),
-};
-static const struct shape kill_shape = SHAPE(struct msg_kill, kill_fields);
 
 static const struct field leaving_fields[] = {
     U32(struct msg_leaving, grace_ms),

@@ -101,6 +101,7 @@ static void send_register(struct agent *a, int64_t now)
         .version = COHORT_VERSION,
         .n_staged = n_staged,
         .staged = running + n,
+        .acks_in_run = true,
     };
     if (agent_send_msg(a, &m) == 0)
         a->register_sent_at = now;
@@ -524,10 +525,36 @@ static bool on_reregister(struct agent *a, struct msg *m)
  * free), or staged it but it is first in line (results on their way freed the cpus). Else it
  * waits in the FIFO, which keeps the message (the return value says so): the worker never
  * runs more than its cpus and memory, whatever it is sent. */
+/* The scheduler stored the result of ack's attempt: forget it, and keep its spool dir as a
+ * spare. Returns whether it was held (a window slot is then free). */
+static bool take_ack(struct agent *a, const struct msg_kill *ack)
+{
+    if (held_remove(&a->held, ack->job_id, ack->attempt) < 0) {
+        log_debug("ignoring an acknowledgement of job %" PRIu64 ".%" PRIu32 ": not kept",
+                  ack->job_id, ack->attempt);
+        return false;
+    }
+    spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
+    return true;
+}
+
+static bool on_result_ack(struct agent *a, struct msg *m)
+{
+    if (take_ack(a, &m->u.result_ack))
+        agent_flush_results(a, clock_mono_ms()); /* a window slot is free */
+    return false;
+}
+
 static bool on_run(struct agent *a, struct msg *m)
 {
     const struct msg_run *run = &m->u.run;
     char reason[256];
+    bool acked = false;
+
+    for (uint32_t i = 0; i < run->n_acks; i++)
+        acked |= take_ack(a, &run->acks[i]);
+    if (acked)
+        agent_flush_results(a, clock_mono_ms()); /* window slots are free */
 
     if (a->stop_phase != STOP_NONE) {
         log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
@@ -601,19 +628,6 @@ static bool on_take_back(struct agent *a, struct msg *m)
     return false;
 }
 
-static bool on_result_ack(struct agent *a, struct msg *m)
-{
-    const struct msg_kill *ack = &m->u.result_ack;
-
-    if (held_remove(&a->held, ack->job_id, ack->attempt) < 0) {
-        log_debug("ignoring an acknowledgement of job %" PRIu64 ".%" PRIu32 ": not kept",
-                  ack->job_id, ack->attempt);
-        return false;
-    }
-    spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
-    agent_flush_results(a, clock_mono_ms()); /* a window slot is free */
-    return false;
-}
 
 /* Each handler returns whether it kept the message (which on_message then does not free). */
 static const struct {

@@ -471,7 +471,8 @@ static void emit_valid_messages(struct corpus *c)
                                     .running = sample_running,
                                     .version = "0.1.0",
                                     .n_staged = 1,
-                                    .staged = sample_running + 1};
+                                    .staged = sample_running + 1,
+                                    .acks_in_run = true};
     emit_message(c, "register", &m);
     m = (struct msg){.type = MSG_HEARTBEAT, .u.heartbeat = {.n_running = 3}};
     emit_message(c, "heartbeat", &m);
@@ -504,6 +505,11 @@ static void emit_valid_messages(struct corpus *c)
     emit_message(c, "run", &m);
     m.u.run.staged = true;
     emit_message(c, "run-staged", &m);
+    struct msg_kill acks[] = {{.job_id = 41, .attempt = 1, .state = COHORT_JOB_COMPLETED},
+                              {.job_id = 40, .attempt = 2, .state = COHORT_JOB_FAILED}};
+    m.u.run.n_acks = 2;
+    m.u.run.acks = acks;
+    emit_message(c, "run-acks", &m);
     m = (struct msg){.type = MSG_KILL};
     m.u.kill = (struct msg_kill){.job_id = 42, .attempt = 1, .state = COHORT_JOB_CANCELLED};
     emit_message(c, "kill", &m);

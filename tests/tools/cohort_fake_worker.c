@@ -128,7 +128,8 @@ static int command_register(struct fake *f, char *args)
                                     .mem = 1ull << 30,
                                     .n_running = n_running,
                                     .running = running,
-                                    .version = COHORT_VERSION};
+                                    .version = COHORT_VERSION,
+                                    .acks_in_run = true};
     return send_msg(f, &m);
 }
 
@@ -251,7 +252,9 @@ static void handle_message(struct fake *f, const struct msg *m)
         f->next_beat_at = clock_mono_ms() + f->heartbeat_ms;
         event("welcome %" PRIu32 " %" PRIu32, m->u.welcome.heartbeat_ms, m->u.welcome.lease_ms);
         break;
-    case MSG_RUN:
+    case MSG_RUN: /* the acknowledgements it carries come first, as a worker takes them */
+        for (uint32_t i = 0; i < m->u.run.n_acks; i++)
+            event("ack %" PRIu64 " %" PRIu32, m->u.run.acks[i].job_id, m->u.run.acks[i].attempt);
         event("run %" PRIu64 " %" PRIu32, m->u.run.job_id, m->u.run.attempt);
         break;
     case MSG_KILL:

@@ -113,7 +113,8 @@ static int worker_open(struct sim *s, size_t i)
                                     .instance_id = instance,
                                     .cpus = s->cpus,
                                     .mem = 1ull << 30,
-                                    .version = COHORT_VERSION};
+                                    .version = COHORT_VERSION,
+                                    .acks_in_run = true};
     return send_msg(s, w, &m);
 }
 

@@ -187,7 +187,9 @@ static size_t count_seen(const struct fixture *f, int type)
 /* Accept the worker's registration. */
 static void welcome(struct fixture *f)
 {
-    msg_free(expect(f, MSG_REGISTER));
+    struct msg *reg = expect(f, MSG_REGISTER);
+    assert_true(reg->u.reg.acks_in_run); /* results may be acknowledged within a RUN */
+    msg_free(reg);
     tell(f, &(struct msg){.type = MSG_WELCOME, .u.welcome = {HEARTBEAT_MS, LEASE_MS}});
     f->answer_beats = true;
     msg_free(expect(f, MSG_HEARTBEAT));
@@ -320,6 +322,42 @@ static void test_stop_lets_running_jobs_finish_and_takes_no_new_ones(void **stat
     assert_int_equal(count_seen(f, MSG_JOB_STARTED), 1); /* job 11's, not job 12's */
 }
 
+/* A RUN acknowledges the results it carries even when its job is not started: here one
+ * that crossed the LEAVING lets the stopping worker forget job 13's result, and go. */
+static void test_a_run_not_started_still_acknowledges_results(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"true"};
+    struct msg_kill ack = {13, 1, COHORT_JOB_COMPLETED};
+    char attempt_dir[128];
+    struct stat st;
+
+    welcome(f);
+    run_job(f, 13, "echo $$ > pid.$COHORT_JOB_ID; sleep 1");
+    agent_shutdown(f->agent, on_stopped, f);
+    struct msg *result = expect(f, MSG_JOB_RESULT);
+    assert_int_equal(result->u.result.job_id, 13);
+    msg_free(result);
+    snprintf(attempt_dir, sizeof attempt_dir, "%s/13.1", f->spool);
+    assert_int_equal(stat(attempt_dir, &st), 0); /* kept until acknowledged */
+    run_for(f, 50);
+    assert_false(f->stopped);
+    struct msg run = {.type = MSG_RUN};
+    run.u.run = (struct msg_run){
+        .job_id = 14,
+        .attempt = 1,
+        .array_index = -1,
+        .spec = {.name = "", .user = "u", .cpus = 1, .cwd = f->root, .argc = 1, .argv = argv},
+        .n_acks = 1,
+        .acks = &ack};
+    tell(f, &run);
+    msg_free(expect(f, MSG_GOODBYE));
+    run_for(f, 50);
+    assert_true(f->stopped);
+    assert_int_equal(stat(attempt_dir, &st), -1);
+    assert_int_equal(count_seen(f, MSG_JOB_STARTED), 1); /* job 13's, not job 14's */
+}
+
 static void test_stop_without_grace_kills_and_leaves_the_requeue_to_goodbye(void **state)
 {
     struct fixture *f = *state;
@@ -365,6 +403,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_answered_worker_keeps_its_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_lets_running_jobs_finish_and_takes_no_new_ones,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(test_a_run_not_started_still_acknowledges_results, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(
             test_stop_without_grace_kills_and_leaves_the_requeue_to_goodbye, setup_no_grace,
             teardown),

@@ -66,6 +66,9 @@ static uint32_t sample_counts[] = {1, 1000};
 static struct label sample_labels[] = {{"gpu", "a100"}, {"zone", ""}};
 static struct job_attempt sample_running[] = {{7, 1}, {UINT64_MAX, UINT32_MAX}};
 
+static struct msg_kill sample_acks[] = {{7, 1, COHORT_JOB_COMPLETED},
+                                        {UINT64_MAX, UINT32_MAX, COHORT_JOB_TIMEOUT}};
+
 static struct attempt_info sample_attempts[] = {
     {1, "node-a", COHORT_JOB_PENDING, -1, 0, "worker lost", 1000, 2000, 5},
     {2, "node-b", COHORT_JOB_COMPLETED, 0, 0, "", 3000, 4000, 123456},
@@ -313,7 +316,8 @@ static struct msg sample(enum sample_kind kind)
                                         sample_running,
                                         COHORT_VERSION_STRING,
                                         1,
-                                        sample_running + 1};
+                                        sample_running + 1,
+                                        true};
         break;
     case S_HEARTBEAT:
         m.type = MSG_HEARTBEAT;
@@ -358,6 +362,8 @@ static struct msg sample(enum sample_kind kind)
         m.u.run.spec = sample_spec();
         m.u.run.spec.is_array = false;
         m.u.run.staged = true;
+        m.u.run.n_acks = 2;
+        m.u.run.acks = sample_acks;
         break;
     case S_KILL:
         m.type = MSG_KILL;
@@ -591,6 +597,7 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->u.reg.n_staged, b->u.reg.n_staged);
         assert_memory_equal(a->u.reg.staged, b->u.reg.staged,
                             a->u.reg.n_staged * sizeof(struct job_attempt));
+        assert_int_equal(a->u.reg.acks_in_run, b->u.reg.acks_in_run);
         break;
     case MSG_HEARTBEAT:
         assert_int_equal(a->u.heartbeat.n_running, b->u.heartbeat.n_running);
@@ -626,6 +633,9 @@ static void assert_msg_same(const struct msg *a, const struct msg *b)
         assert_int_equal(a->u.run.array_index, b->u.run.array_index);
         assert_int_equal(a->u.run.staged, b->u.run.staged);
         assert_spec_same(&a->u.run.spec, &b->u.run.spec);
+        assert_int_equal(a->u.run.n_acks, b->u.run.n_acks);
+        for (uint32_t i = 0; i < a->u.run.n_acks; i++)
+            assert_memory_equal(&a->u.run.acks[i], &b->u.run.acks[i], sizeof(struct msg_kill));
         break;
     case MSG_KILL:
     case MSG_RESULT_ACK:
@@ -842,6 +852,43 @@ static void test_result_without_fenced_decodes_as_not_fenced(void **state)
     assert_string_equal(m->u.result.reason, "killed");
     assert_false(m->u.result.fenced);
     msg_free(m);
+}
+
+/* Decode m as a peer older than its last field would send it: encoded without that field,
+ * which must be one byte long (a bool, an empty list) in a frame of fewer than 16 elements. */
+static struct msg *decode_without_last_field(const struct msg *m)
+{
+    struct buf out;
+    struct msg *back = NULL;
+
+    buf_init(&out, PROTO_MAX_MSG);
+    assert_int_equal(msg_encode(&out, m), 0);
+    uint8_t *frame = (uint8_t *)out.data;
+    assert_true(frame[0] > 0x90 && frame[0] <= 0x9f); /* a fixarray */
+    frame[0]--;
+    assert_int_equal(msg_decode(&back, frame, out.len - 1), 0);
+    buf_free(&out);
+    return back;
+}
+
+/* A RUN from a scheduler older than its acks field carries none; a REGISTER from a worker
+ * older than acks_in_run says it takes none within a RUN. */
+static void test_run_and_register_without_acks_fields(void **state)
+{
+    struct msg m = sample(S_RUN);
+    m.u.run.n_acks = 0;
+    struct msg *back = decode_without_last_field(&m);
+    assert_int_equal(back->u.run.job_id, 42);
+    assert_true(back->u.run.staged);
+    assert_int_equal(back->u.run.n_acks, 0);
+    msg_free(back);
+
+    m = sample(S_REGISTER);
+    back = decode_without_last_field(&m);
+    assert_string_equal(back->u.reg.name, "node-a");
+    assert_int_equal(back->u.reg.n_staged, 1);
+    assert_false(back->u.reg.acks_in_run);
+    msg_free(back);
 }
 
 /* ---- the encoder refuses what the decoder would ---- */
@@ -1501,6 +1548,7 @@ int main(void)
         cmocka_unit_test(test_decode_handwritten_frames),
         cmocka_unit_test(test_decode_ignores_extra_fields_in_nested_structs),
         cmocka_unit_test(test_result_without_fenced_decodes_as_not_fenced),
+        cmocka_unit_test(test_run_and_register_without_acks_fields),
         cmocka_unit_test(test_encode_refuses_invalid_messages),
         cmocka_unit_test(test_encode_respects_buffer_cap),
         cmocka_unit_test(test_null_strings_encode_as_empty),

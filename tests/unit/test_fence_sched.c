@@ -63,6 +63,7 @@ static int teardown(void **state)
     uv_run(&s->loop, UV_RUN_DEFAULT);
     assert_int_equal(uv_loop_close(&s->loop), 0);
     outbox_destroy(s->outbox);
+    acks_free(&s->held_acks);
     workers_destroy(s->workers);
     queue_destroy(s->queue);
     user_pending_destroy(s->user_pending);
@@ -78,7 +79,15 @@ struct seen {
     size_t n;
     uint8_t types[MAX_SEEN];
     struct job_attempt attempts[MAX_SEEN];
+    size_t n_acked;                      /* results acknowledged, alone or within a RUN */
+    struct job_attempt acked[MAX_SEEN]; /* which */
 };
+
+static void note_ack(struct seen *seen, const struct msg_kill *ack)
+{
+    assert_true(seen->n_acked < MAX_SEEN);
+    seen->acked[seen->n_acked++] = (struct job_attempt){ack->job_id, ack->attempt};
+}
 
 static void note_item(void *arg, struct outbox_item *item)
 {
@@ -90,6 +99,10 @@ static void note_item(void *arg, struct outbox_item *item)
     seen->types[seen->n] = m->type;
     if (m->type == MSG_KILL)
         seen->attempts[seen->n] = (struct job_attempt){m->u.kill.job_id, m->u.kill.attempt};
+    if (m->type == MSG_RESULT_ACK)
+        note_ack(seen, &m->u.result_ack);
+    for (uint32_t i = 0; m->type == MSG_RUN && i < m->u.run.n_acks; i++)
+        note_ack(seen, &m->u.run.acks[i]);
     seen->n++;
     msg_free(m);
 }
@@ -104,10 +117,11 @@ static struct seen end_turn(struct sched *s)
     return seen;
 }
 
-/* A worker registers from peer with instance, listing running (n of them). */
-static struct worker *register_worker(struct sched *s, const char *name, const char *peer,
-                                      const char *instance, const struct job_attempt *running,
-                                      uint32_t n)
+/* A worker registers from peer with instance, listing running (n of them); acks_in_run
+ * false registers as a worker that reads no acknowledgements within a RUN. */
+static struct worker *register_worker_as(struct sched *s, const char *name, const char *peer,
+                                         const char *instance, const struct job_attempt *running,
+                                         uint32_t n, bool acks_in_run)
 {
     struct msg m = {.type = MSG_REGISTER};
 
@@ -117,11 +131,19 @@ static struct worker *register_worker(struct sched *s, const char *name, const c
                                     .mem = 1u << 30,
                                     .n_running = n,
                                     .running = (struct job_attempt *)running,
-                                    .version = COHORT_VERSION};
+                                    .version = COHORT_VERSION,
+                                    .acks_in_run = acks_in_run};
     worker_on_register(s, (const uint8_t *)peer, strlen(peer), NULL, &m);
     struct worker *w = workers_by_name(s->workers, name);
     assert_non_null(w);
     return w;
+}
+
+static struct worker *register_worker(struct sched *s, const char *name, const char *peer,
+                                      const char *instance, const struct job_attempt *running,
+                                      uint32_t n)
+{
+    return register_worker_as(s, name, peer, instance, running, n, true);
 }
 
 /* Store a pending job with retries and start its next attempt on w. */
@@ -267,8 +289,8 @@ static void test_fenced_result_requeues_without_costing_a_retry(void **state)
      * the job itself and reports that when it hears from the scheduler again */
     report(s, w, id, 1, COHORT_JOB_FAILED, "killed: no word from the scheduler for 5 s", true);
     struct seen seen = end_turn(s);
-    assert_int_equal(seen.n, 1);
-    assert_int_equal(seen.types[0], MSG_RESULT_ACK);
+    assert_int_equal(seen.n, 0); /* its acknowledgement waits for the next RUN */
+    assert_int_equal(w->acks.count, 1);
     assert_job(s, id, COHORT_JOB_PENDING, 1, 0,
                "requeued: worker w1 lost contact with the scheduler");
     assert_null(workers_attempt(s->workers, id));
@@ -282,10 +304,16 @@ static void test_fenced_result_requeues_without_costing_a_retry(void **state)
     assert_null(data);
     assert_int_equal(len, 0);
 
-    /* it runs again, and its real end is recorded */
+    /* it runs again, its RUN acknowledging the fenced result, and its real end is recorded */
     take_from_queue(s, id);
     place(s, id, w);
-    end_turn(s);
+    seen = end_turn(s);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.types[0], MSG_RUN);
+    assert_int_equal(seen.n_acked, 1);
+    assert_int_equal(seen.acked[0].job_id, id);
+    assert_int_equal(seen.acked[0].attempt, 1);
+    assert_int_equal(w->acks.count, 0);
     report(s, w, id, 2, COHORT_JOB_COMPLETED, "", false);
     end_turn(s);
     assert_job(s, id, COHORT_JOB_COMPLETED, 2, 0, NULL);
@@ -333,11 +361,36 @@ static void test_staged_attempts_cost_no_retry(void **state)
                                          .returned = true};
     worker_on_result(s, (const uint8_t *)w->peer, w->peer_len, w, &m);
     struct seen seen = end_turn(s);
-    assert_int_equal(seen.n, 1);
-    assert_int_equal(seen.types[0], MSG_RESULT_ACK);
+    assert_int_equal(seen.n, 0); /* its acknowledgement waits for the next RUN */
+    assert_int_equal(w->acks.count, 1);
+    assert_int_equal(w->acks.list[0].job_id, staged);
     assert_job(s, staged, COHORT_JOB_PENDING, 2, 0,
                "requeued: worker w1 gave it back before it started");
     assert_int_equal(queue_count(s->queue), 1);
+}
+
+/* A worker that does not say it reads acknowledgements within a RUN gets each one alone,
+ * in the turn that stored its result, and RUNs without any. */
+static void test_an_older_worker_gets_each_acknowledgement_alone(void **state)
+{
+    struct fixture *f = *state;
+    struct sched *s = &f->s;
+    struct worker *w = register_worker_as(s, "w1", "peer-1", "i1", NULL, 0, false);
+    uint64_t first = submit(s, 0), second = submit(s, 0);
+
+    place(s, first, w);
+    end_turn(s);
+    report(s, w, first, 1, COHORT_JOB_COMPLETED, "", false);
+    struct seen seen = end_turn(s);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.types[0], MSG_RESULT_ACK);
+    assert_int_equal(seen.acked[0].job_id, first);
+    assert_int_equal(w->acks.count, 0);
+    place(s, second, w);
+    seen = end_turn(s);
+    assert_int_equal(seen.n, 1);
+    assert_int_equal(seen.types[0], MSG_RUN);
+    assert_int_equal(seen.n_acked, 0);
 }
 
 static void test_fenced_result_of_a_cancelled_job_keeps_it_cancelled(void **state)
@@ -472,6 +525,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fenced_result_requeues_without_costing_a_retry, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_staged_attempts_cost_no_retry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_older_worker_gets_each_acknowledgement_alone,
+                                        setup, teardown),
         cmocka_unit_test_setup_teardown(test_fenced_result_of_a_cancelled_job_keeps_it_cancelled,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
