@@ -521,10 +521,6 @@ static bool on_reregister(struct agent *a, struct msg *m)
     return false;
 }
 
-/* A RUN starts at once when it fits and the scheduler did not stage it (it counted the cpus
- * free), or staged it but it is first in line (results on their way freed the cpus). Else it
- * waits in the FIFO, which keeps the message (the return value says so): the worker never
- * runs more than its cpus and memory, whatever it is sent. */
 /* The scheduler stored the result of ack's attempt: forget it, and keep its spool dir as a
  * spare. Returns whether it was held (a window slot is then free). */
 static bool take_ack(struct agent *a, const struct msg_kill *ack)
@@ -545,6 +541,11 @@ static bool on_result_ack(struct agent *a, struct msg *m)
     return false;
 }
 
+/* A RUN starts at once when it fits and the scheduler did not stage it (it counted the cpus
+ * free), or staged it but it is first in line (results on their way freed the cpus). Else it
+ * waits in the FIFO, which keeps the message (the return value says so): the worker never
+ * runs more than its cpus and memory, whatever it is sent. The results it acknowledges are
+ * taken first, also when the job is refused (a stopping worker). */
 static bool on_run(struct agent *a, struct msg *m)
 {
     const struct msg_run *run = &m->u.run;
