@@ -19,8 +19,7 @@ static bool grow(void **array, size_t size, size_t *cap)
     return true;
 }
 
-int acks_hold(struct held_acks *h, struct worker *w, const struct msg_kill *ack,
-              int64_t now_mono)
+int acks_hold(struct held_acks *h, struct worker *w, const struct msg_kill *ack, int64_t now_mono)
 {
     struct worker_acks *acks = &w->acks;
 

@@ -37,8 +37,7 @@ struct held_acks {
 };
 
 /* Hold ack for w (worker w->acks). Returns 0, or COHORT_ENOMEM (nothing held: send it now). */
-int acks_hold(struct held_acks *h, struct worker *w, const struct msg_kill *ack,
-              int64_t now_mono);
+int acks_hold(struct held_acks *h, struct worker *w, const struct msg_kill *ack, int64_t now_mono);
 
 /* Point run's acknowledgements at those held for w (which keeps them until acks_sent), when
  * w takes them within a RUN (acks_in_run); else run gets none. */

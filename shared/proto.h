@@ -310,8 +310,8 @@ struct msg_run {
     uint32_t attempt;
     int64_t array_index;  /* -1 when not in an array */
     struct job_spec spec; /* is_array false; the worker sees one job */
-    bool staged; /* the scheduler counts the worker's cpus as taken: start it after the jobs
-                    staged before it, once it fits (optional on the wire: false) */
+    bool staged;     /* the scheduler counts the worker's cpus as taken: start it after the jobs
+                        staged before it, once it fits (optional on the wire: false) */
     uint32_t n_acks; /* results this RUN also acknowledges, each as a RESULT_ACK would; only
                         to a worker that said acks_in_run (optional on the wire: none) */
     struct msg_kill *acks;

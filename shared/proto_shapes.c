@@ -320,7 +320,7 @@ static const struct field register_fields[] = {
     LIST_FIELD(struct msg_register, running, n_running, 0, PROTO_MAX_RUNNING, &job_attempt_shape),
     STR_FIELD(struct msg_register, version),
     LIST_FIELD(struct msg_register, staged, n_staged, 0, PROTO_MAX_RUNNING,
-               &job_attempt_shape),                 /* added later: optional */
+               &job_attempt_shape),               /* added later: optional */
     BOOL_FIELD(struct msg_register, acks_in_run), /* added later: optional */
 };
 static const struct shape register_shape =
@@ -355,8 +355,9 @@ static const struct field run_fields[] = {
     ATTEMPT(struct msg_run, attempt),
     INT_FIELD(struct msg_run, array_index, -1, UINT32_MAX),
     STRUCT_FIELD(struct msg_run, spec, &job_spec_shape),
-    BOOL_FIELD(struct msg_run, staged),                                      /* added later: optional */
-    LIST_FIELD(struct msg_run, acks, n_acks, 0, PROTO_MAX_ACKS, &kill_shape), /* added later: optional */
+    BOOL_FIELD(struct msg_run, staged), /* added later: optional */
+    /* added later: optional */
+    LIST_FIELD(struct msg_run, acks, n_acks, 0, PROTO_MAX_ACKS, &kill_shape),
 };
 static const struct shape run_shape =
     SHAPE(struct msg_run, run_fields, .valid = run_valid,

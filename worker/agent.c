@@ -629,7 +629,6 @@ static bool on_take_back(struct agent *a, struct msg *m)
     return false;
 }
 
-
 /* Each handler returns whether it kept the message (which on_message then does not free). */
 static const struct {
     enum msg_type type;

@@ -79,7 +79,7 @@ struct seen {
     size_t n;
     uint8_t types[MAX_SEEN];
     struct job_attempt attempts[MAX_SEEN];
-    size_t n_acked;                      /* results acknowledged, alone or within a RUN */
+    size_t n_acked;                     /* results acknowledged, alone or within a RUN */
     struct job_attempt acked[MAX_SEEN]; /* which */
 };
 
@@ -525,8 +525,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fenced_result_requeues_without_costing_a_retry, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_staged_attempts_cost_no_retry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_an_older_worker_gets_each_acknowledgement_alone,
-                                        setup, teardown),
+        cmocka_unit_test_setup_teardown(test_an_older_worker_gets_each_acknowledgement_alone, setup,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fenced_result_of_a_cancelled_job_keeps_it_cancelled,
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(
