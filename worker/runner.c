@@ -201,43 +201,78 @@ static void job_record_end(struct runner_job *job, int status, const struct rusa
         job_decide(job, COHORT_JOB_FAILED, reason, false);
 }
 
-/* Reap the attempt's main process if it ended, then SIGKILL what is left of its process
- * group. Returns whether it ended. */
-static bool job_reap(struct runner_job *job)
+/* Record how the listed attempt job's main process ended, SIGKILL what is left of its
+ * process group, and move it from the runner's list to *ended. */
+static void job_ended(struct runner_job *job, int status, const struct rusage *usage,
+                      struct runner_job **ended)
 {
-    struct rusage usage;
-    int status;
-    pid_t reaped = wait4(job->pid, &status, WNOHANG, &usage);
-
-    if (reaped == 0 || (reaped < 0 && errno == EINTR))
-        return false;
-    if (reaped < 0) {
-        log_error("lost track of job %" PRIu64 ".%" PRIu32 " (pid %d): %s", job->result.job_id,
-                  job->result.attempt, (int)job->pid, strerror(errno));
-        memset(&usage, 0, sizeof usage);
-        job_decide(job, COHORT_JOB_FAILED, "the worker lost track of the job's process", false);
-        status = 0;
-    }
-    job_record_end(job, status, &usage);
+    job_unlink(job);
+    job_record_end(job, status, usage);
     job_signal_group(job, SIGKILL);
-    return true;
+    job->next = *ended;
+    *ended = job;
+}
+
+/* The listed attempt whose main process is pid, or NULL. */
+static struct runner_job *job_by_pid(const struct runner *r, pid_t pid)
+{
+    for (struct runner_job *job = r->jobs; job; job = job->next)
+        if (job->pid == pid)
+            return job;
+    return NULL;
+}
+
+/* How many listed attempts have a main process not reaped yet. */
+static uint32_t live_processes(const struct runner *r)
+{
+    uint32_t n = 0;
+
+    for (const struct runner_job *job = r->jobs; job; job = job->next)
+        n += job->pid > 0;
+    return n;
+}
+
+/* Move to *ended, failed, every listed attempt whose main process is no child of the
+ * worker's (wait4 found none): nothing will ever report its end. */
+static void jobs_lost(struct runner *r, struct runner_job **ended)
+{
+    struct runner_job *job, *next;
+    struct rusage none = {0};
+
+    for (job = r->jobs; job; job = next) {
+        next = job->next;
+        if (job->pid <= 0)
+            continue;
+        log_error("lost track of job %" PRIu64 ".%" PRIu32 " (pid %d): %s", job->result.job_id,
+                  job->result.attempt, (int)job->pid, strerror(ECHILD));
+        job_decide(job, COHORT_JOB_FAILED, "the worker lost track of the job's process", false);
+        job_ended(job, 0, &none, ended);
+    }
 }
 
 void runner_reap(struct runner *r)
 {
-    struct runner_job **link = &r->jobs, *ended = NULL, *job;
+    struct runner_job *ended = NULL, *job;
+    uint32_t live = live_processes(r);
 
-    /* collect first, report after: on_done may call back into the runner */
-    while ((job = *link)) {
-        if (job->pid > 0 && job_reap(job)) {
-            *link = job->next;
-            job_forget(job);
-            job->next = ended;
-            ended = job;
-        } else {
-            link = &job->next;
+    /* any child that ended, one wait4 each, and one more that finds none while some still
+     * run: a job's end costs the same however many jobs run beside it */
+    while (live > 0) {
+        struct rusage usage;
+        int status;
+        pid_t pid = wait4(-1, &status, WNOHANG, &usage);
+        if (pid < 0 && errno == EINTR)
+            continue;
+        if (pid < 0)
+            jobs_lost(r, &ended);
+        if (pid <= 0)
+            break;
+        if ((job = job_by_pid(r, pid))) { /* the worker has no other children */
+            job_ended(job, status, &usage, &ended);
+            live--;
         }
     }
+    /* collected first, reported after: on_done may call back into the runner */
     while ((job = ended)) {
         ended = job->next;
         job_report(job);

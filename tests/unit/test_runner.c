@@ -13,6 +13,7 @@
 #include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -25,6 +26,7 @@
 
 #define TEST_ALARM_S 60      /* no test may hang the suite */
 #define WAIT_DEFAULT_MS 5000 /* for a job that should end quickly */
+#define MAX_JOB_ID 64        /* job ids the tests use */
 
 struct fixture {
     uv_loop_t loop;
@@ -33,8 +35,10 @@ struct fixture {
     struct runner *runner;
     uv_timer_t guard; /* bounds every wait */
     bool guard_fired;
-    unsigned n_done;              /* results reported */
-    struct attempt_result result; /* the last one */
+    unsigned n_done;                    /* results reported */
+    struct attempt_result result;       /* the last one */
+    int32_t exit_codes[MAX_JOB_ID + 1]; /* of each job id reported */
+    unsigned reports[MAX_JOB_ID + 1];   /* how many times each job id was reported */
 };
 
 static void on_done(const struct attempt_result *res, void *arg)
@@ -43,6 +47,9 @@ static void on_done(const struct attempt_result *res, void *arg)
 
     f->result = *res;
     f->n_done++;
+    assert_true(res->job_id <= MAX_JOB_ID);
+    f->exit_codes[res->job_id] = res->exit_code;
+    f->reports[res->job_id]++;
 }
 
 static void on_guard(uv_timer_t *timer)
@@ -254,6 +261,50 @@ static void test_exit_zero_completes(void **state)
     assert_int_equal(f->result.state, COHORT_JOB_COMPLETED);
     assert_int_equal(f->result.exit_code, 0);
     assert_string_equal(f->result.reason, "");
+}
+
+/* Many jobs ending together (their SIGCHLDs merge) are each reaped and reported once, with
+ * their own exit codes. */
+static void test_jobs_ending_together_are_each_reported_once(void **state)
+{
+    struct fixture *f = *state;
+    const uint64_t first = 30, count = 24;
+    char scripts[24][32];
+
+    for (uint64_t i = 0; i < count; i++) {
+        const char *argv[] = {"sh", "-c", scripts[i], NULL};
+        snprintf(scripts[i], sizeof scripts[i], "sleep 0.2; exit %u", (unsigned)(i % 7));
+        start(f, &(struct job){.job_id = first + i}, argv);
+    }
+    wait_for_results(f, (unsigned)count, WAIT_DEFAULT_MS);
+    run_for(f, 100); /* no report comes twice */
+    assert_int_equal(f->n_done, count);
+    for (uint64_t i = 0; i < count; i++) {
+        assert_int_equal(f->reports[first + i], 1);
+        assert_int_equal(f->exit_codes[first + i], (int32_t)(i % 7));
+    }
+}
+
+/* A job whose process something else reaped can never be reaped by the runner: at the next
+ * SIGCHLD it is reported failed, not waited for forever. */
+static void test_a_job_reaped_elsewhere_fails_as_lost(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sh", "-c", "echo $$ > ../pid; exec sleep 0.3", NULL};
+    char pid_path[128];
+    int pid = 0, status;
+
+    start(f, &(struct job){.job_id = 5}, argv);
+    snprintf(pid_path, sizeof pid_path, "%s/5.1/pid", f->root);
+    for (int i = 0; i < 50 && (access(pid_path, R_OK) != 0 ||
+                               sscanf(spool_file(f, 5, "pid"), "%d", &pid) != 1);
+         i++)
+        run_for(f, 20);
+    assert_true(pid > 0);
+    assert_int_equal(waitpid(pid, &status, 0), pid); /* before the runner hears of it */
+    wait_for_results(f, 1, WAIT_DEFAULT_MS);
+    assert_int_equal(f->result.state, COHORT_JOB_FAILED);
+    assert_string_equal(f->result.reason, "the worker lost track of the job's process");
 }
 
 static void test_stdin_is_fed(void **state)
@@ -629,6 +680,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_fence_marks_what_it_kills_and_only_that, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_exit_zero_completes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_jobs_ending_together_are_each_reported_once, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_a_job_reaped_elsewhere_fails_as_lost, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stdin_is_fed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_signal_death, setup, teardown),
         cmocka_unit_test_setup_teardown(test_time_limit, setup, teardown),
