@@ -728,6 +728,7 @@ int agent_create(struct agent **out, uv_loop_t *loop, const struct agent_config 
     a->tick.data = a;
     a->tick_initialised = true;
     if ((rc = spool_open(&a->spool, cfg->spool_dir, cfg->sync_results)) < 0 ||
+        (rc = spool_reserve_spares(a->spool, cfg->cpus)) < 0 ||
         (rc = spool_scan(a->spool, on_kept_result, a)) < 0 ||
         (rc = runner_create(&a->runner, loop, cfg->name, cfg->accounts, on_job_done, a)) < 0)
         goto fail;

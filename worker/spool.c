@@ -226,6 +226,10 @@ int spool_open(struct spool **out, const char *root, bool sync_results)
     }
     if (root_check_owner(sp->root_fd, root) < 0)
         goto fail;
+    rc = COHORT_ENOMEM;
+    if (spool_spares_reserve(&sp->spares, SPOOL_SPARES_MIN) < 0)
+        goto fail;
+    rc = COHORT_EIO;
     if (flock(sp->lock_fd, LOCK_EX | LOCK_NB) < 0) {
         rc = errno == EWOULDBLOCK ? COHORT_ESTATE : COHORT_EIO;
         log_error("cannot lock spool directory %s: %s", root,
@@ -237,6 +241,11 @@ int spool_open(struct spool **out, const char *root, bool sync_results)
 fail:
     spool_destroy(&sp);
     return rc;
+}
+
+int spool_reserve_spares(struct spool *sp, uint32_t cpus)
+{
+    return spool_spares_reserve(&sp->spares, spool_spares_wanted(cpus));
 }
 
 void spool_destroy(struct spool **sp)

@@ -36,6 +36,11 @@ struct spool_streams {
  * (locked by another worker), COHORT_EINVAL (path too long) or COHORT_ENOMEM is returned. */
 int spool_open(struct spool **out, const char *root, bool sync_results);
 
+/* Keep as many emptied attempt dirs for reuse as a worker of `cpus` needs
+ * (spool_spares_wanted); a spool keeps SPOOL_SPARES_MIN until told. Returns 0, or
+ * COHORT_ENOMEM (it keeps what it kept). */
+int spool_reserve_spares(struct spool *sp, uint32_t cpus);
+
 /* Release the lock and free *sp; sets *sp to NULL. NULL or *sp == NULL is a no-op. */
 void spool_destroy(struct spool **sp);
 

@@ -7,10 +7,13 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cohort.h"
 #include "orphans.h"
 
 #define SPARE_PREFIX "spare."
@@ -187,7 +190,7 @@ bool spool_spare_keep(struct spool_spares *spares, int root_fd, const char *name
     bool kept = false;
     int dir_fd;
 
-    if (spares->count >= SPOOL_SPARE_MAX)
+    if (spares->count >= spares->max)
         return false;
     dir_fd = openat(root_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (dir_fd < 0)
@@ -252,8 +255,35 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
     return 1;
 }
 
+unsigned spool_spares_wanted(uint32_t cpus)
+{
+    uint64_t wanted = 2 * (uint64_t)cpus + SPOOL_SPARES_MIN;
+    struct rlimit files;
+
+    if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur != RLIM_INFINITY &&
+        wanted > files.rlim_cur / (4 * SPARE_FILES))
+        wanted = files.rlim_cur / (4 * SPARE_FILES);
+    return wanted > SPOOL_SPARES_MIN ? (unsigned)wanted : SPOOL_SPARES_MIN;
+}
+
+int spool_spares_reserve(struct spool_spares *spares, unsigned max)
+{
+    struct spool_spare *stack;
+
+    if (max < spares->count)
+        max = spares->count;
+    if (!(stack = realloc(spares->stack, (max ? max : 1) * sizeof *stack)))
+        return COHORT_ENOMEM;
+    spares->stack = stack;
+    spares->max = max;
+    return 0;
+}
+
 void spool_spares_release(struct spool_spares *spares)
 {
     while (spares->count > 0)
         close_files(spares->stack[--spares->count].files);
+    free(spares->stack);
+    spares->stack = NULL;
+    spares->max = 0;
 }

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
-#define SPOOL_SPARE_MAX 16 /* spare dirs kept at most; more are deleted */
+#define SPOOL_SPARES_MIN 16 /* spare dirs kept at most by default; more are deleted */
 
 /* Names inside an attempt dir. */
 #define SPOOL_RESULT_FILE "result"
@@ -27,10 +27,21 @@ struct spool_spare {
 
 /* The spare dirs of one spool. */
 struct spool_spares {
-    struct spool_spare stack[SPOOL_SPARE_MAX]; /* those on disk, the newest last */
-    unsigned count;                            /* spares in stack */
-    uint64_t next_serial;                      /* for the next spare's name */
+    struct spool_spare *stack; /* those on disk, the newest last; owned, max entries */
+    unsigned count;            /* spares in stack */
+    unsigned max;              /* spares kept at most */
+    uint64_t next_serial;      /* for the next spare's name */
 };
+
+/* How many spare dirs a worker of `cpus` keeps at most: two per cpu and SPOOL_SPARES_MIN more,
+ * since its jobs end and start in bursts, and fewer than in flight means a new dir and a
+ * deleted one for each job beyond; but never so many that their open files (three each)
+ * would take more than a quarter of the process's open-file limit. */
+unsigned spool_spares_wanted(uint32_t cpus);
+
+/* Let spares keep up to max dirs (at least the count it keeps now). Returns 0, or
+ * COHORT_ENOMEM (spares unchanged). */
+int spool_spares_reserve(struct spool_spares *spares, unsigned max);
 
 /* Turn the attempt dir `name` under root_fd, whose result was acknowledged and whose job
  * was reaped, into a spare: only when it is still entirely the worker's (mode 0700, work
@@ -56,7 +67,7 @@ int spool_spare_take(struct spool_spares *spares, int root_fd, const char *name,
                      int files[SPARE_FILES]);
 
 /* Close the files the spares hold and forget them (their dirs stay on disk, where the next
- * spool_scan deletes them). */
+ * spool_scan deletes them), and free the stack. */
 void spool_spares_release(struct spool_spares *spares);
 
 /* Open path under dir_fd for writing (close-on-exec; non-blocking, as it may not be a plain

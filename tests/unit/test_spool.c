@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
@@ -19,6 +20,7 @@
 #include "orphans.h"
 #include "proto.h"
 #include "spool.h"
+#include "spool_spare.h"
 
 struct fixture {
     char root[64]; /* temporary spool directory */
@@ -272,17 +274,23 @@ static void test_remove_does_not_follow_links(void **state)
 }
 
 /* Whether the spool root holds an entry whose name starts with prefix. */
-static bool has_entry_starting(struct fixture *f, const char *prefix)
+/* How many entries of the spool root start with prefix. */
+static unsigned count_entries_starting(struct fixture *f, const char *prefix)
 {
     struct dirent *entry;
-    bool found = false;
+    unsigned found = 0;
     DIR *dir = opendir(f->root);
 
     assert_non_null(dir);
-    while (!found && (entry = readdir(dir)))
-        found = strncmp(entry->d_name, prefix, strlen(prefix)) == 0;
+    while ((entry = readdir(dir)))
+        found += strncmp(entry->d_name, prefix, strlen(prefix)) == 0;
     closedir(dir);
     return found;
+}
+
+static bool has_entry_starting(struct fixture *f, const char *prefix)
+{
+    return count_entries_starting(f, prefix) > 0;
 }
 
 static void test_removed_dir_is_reused_empty(void **state)
@@ -464,6 +472,51 @@ static void test_dir_with_job_files_is_not_reused(void **state)
     assert_int_equal(spool_attempt_remove(f->spool, 32, 1), 0);
     assert_false(exists(f, "32.1"));
     assert_false(has_entry_starting(f, "spare."));
+}
+
+/* Make and remove attempts first .. first + n - 1 of job attempt 1, all made before any is
+ * removed, as when that many jobs run at once. */
+static void burst_of_attempts(struct fixture *f, uint64_t first, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        make_attempt(f, first + i, 1, NULL);
+    for (unsigned i = 0; i < n; i++)
+        assert_int_equal(spool_attempt_remove(f->spool, first + i, 1), 0);
+}
+
+/* A spool keeps SPOOL_SPARES_MIN spares until it is told the worker's cpus; a worker of 32
+ * keeps all 40 attempts of a burst, so that the next 40 jobs create no dir. */
+static void test_spares_are_reserved_by_cpus(void **state)
+{
+    struct fixture *f = *state;
+
+    burst_of_attempts(f, 100, 40);
+    assert_int_equal(count_entries_starting(f, "spare."), SPOOL_SPARES_MIN);
+    assert_int_equal(spool_reserve_spares(f->spool, 32), 0);
+    burst_of_attempts(f, 200, 40);
+    assert_int_equal(count_entries_starting(f, "spare."), 40);
+}
+
+/* Two spares per cpu and SPOOL_SPARES_MIN more, but their open files never more than a
+ * quarter of the open-file limit (and never fewer than SPOOL_SPARES_MIN spares). */
+static void test_spares_wanted_follow_cpus_and_the_file_limit(void **state)
+{
+    struct rlimit saved, set;
+
+    assert_int_equal(getrlimit(RLIMIT_NOFILE, &saved), 0);
+    set = saved;
+    set.rlim_cur = saved.rlim_max < 4096 ? saved.rlim_max : 4096;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &set), 0);
+    assert_int_equal(spool_spares_wanted(1), SPOOL_SPARES_MIN + 2);
+    assert_int_equal(spool_spares_wanted(32), SPOOL_SPARES_MIN + 64);
+    set.rlim_cur = 480; /* a quarter is 120 files: 40 spares */
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &set), 0);
+    assert_int_equal(spool_spares_wanted(32), 40);
+    assert_int_equal(spool_spares_wanted(1), SPOOL_SPARES_MIN + 2);
+    set.rlim_cur = 64;
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &set), 0);
+    assert_int_equal(spool_spares_wanted(32), SPOOL_SPARES_MIN);
+    assert_int_equal(setrlimit(RLIMIT_NOFILE, &saved), 0);
 }
 
 static void test_scan_removes_spares(void **state)
@@ -652,10 +705,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_removed_dir_is_reused_empty, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dir_with_job_files_is_not_reused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scan_removes_spares, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_spares_are_reserved_by_cpus, setup, teardown),
+        cmocka_unit_test(test_spares_wanted_follow_cpus_and_the_file_limit),
         cmocka_unit_test_setup_teardown(test_spare_keeps_its_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spare_files_are_kept_open, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_spare_never_replaces_a_planted_name, setup,
-                                        teardown),
+        cmocka_unit_test_setup_teardown(test_spare_never_replaces_a_planted_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stream_still_open_is_not_reused, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
