@@ -201,24 +201,27 @@ static void job_record_end(struct runner_job *job, int status, const struct rusa
         job_decide(job, COHORT_JOB_FAILED, reason, false);
 }
 
-/* Record how the listed attempt job's main process ended, SIGKILL what is left of its
- * process group, and move it from the runner's list to *ended. */
-static void job_ended(struct runner_job *job, int status, const struct rusage *usage,
+/* Take the attempt at *link out of the runner's list, record how its main process ended,
+ * SIGKILL what is left of its process group, and add it to *ended. */
+static void job_ended(struct runner_job **link, int status, const struct rusage *usage,
                       struct runner_job **ended)
 {
-    job_unlink(job);
+    struct runner_job *job = *link;
+
+    *link = job->next;
+    job_forget(job);
     job_record_end(job, status, usage);
     job_signal_group(job, SIGKILL);
     job->next = *ended;
     *ended = job;
 }
 
-/* The listed attempt whose main process is pid, or NULL. */
-static struct runner_job *job_by_pid(const struct runner *r, pid_t pid)
+/* The link in r->jobs to the attempt whose main process is pid, or NULL. */
+static struct runner_job **job_link_by_pid(struct runner *r, pid_t pid)
 {
-    for (struct runner_job *job = r->jobs; job; job = job->next)
-        if (job->pid == pid)
-            return job;
+    for (struct runner_job **link = &r->jobs; *link; link = &(*link)->next)
+        if ((*link)->pid == pid)
+            return link;
     return NULL;
 }
 
@@ -236,23 +239,24 @@ static uint32_t live_processes(const struct runner *r)
  * worker's (wait4 found none): nothing will ever report its end. */
 static void jobs_lost(struct runner *r, struct runner_job **ended)
 {
-    struct runner_job *job, *next;
+    struct runner_job **link = &r->jobs, *job;
     struct rusage none = {0};
 
-    for (job = r->jobs; job; job = next) {
-        next = job->next;
-        if (job->pid <= 0)
+    while ((job = *link)) {
+        if (job->pid <= 0) {
+            link = &job->next;
             continue;
+        }
         log_error("lost track of job %" PRIu64 ".%" PRIu32 " (pid %d): %s", job->result.job_id,
                   job->result.attempt, (int)job->pid, strerror(ECHILD));
         job_decide(job, COHORT_JOB_FAILED, "the worker lost track of the job's process", false);
-        job_ended(job, 0, &none, ended);
+        job_ended(link, 0, &none, ended); /* *link is the next one now */
     }
 }
 
 void runner_reap(struct runner *r)
 {
-    struct runner_job *ended = NULL, *job;
+    struct runner_job *ended = NULL, *job, **link;
     uint32_t live = live_processes(r);
 
     /* any child that ended, one wait4 each, and one more that finds none while some still
@@ -267,8 +271,8 @@ void runner_reap(struct runner *r)
             jobs_lost(r, &ended);
         if (pid <= 0)
             break;
-        if ((job = job_by_pid(r, pid))) { /* the worker has no other children */
-            job_ended(job, status, &usage, &ended);
+        if ((link = job_link_by_pid(r, pid))) { /* the worker has no other children */
+            job_ended(link, status, &usage, &ended);
             live--;
         }
     }
