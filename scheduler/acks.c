@@ -33,7 +33,10 @@ int acks_hold(struct held_acks *h, struct worker *w, const struct msg_kill *ack,
     }
     if (acks->count == 0)
         acks->since_mono = now_mono;
+    if (h->due_mono == 0 || acks->since_mono + ACKS_HOLD_MS < h->due_mono)
+        h->due_mono = acks->since_mono + ACKS_HOLD_MS;
     acks->list[acks->count++] = *ack;
+    h->full |= acks->count >= ACKS_HOLD_MAX;
     return 0;
 }
 
@@ -55,6 +58,10 @@ int64_t acks_flush_due(struct held_acks *h, int64_t now_mono,
     int64_t next_due = -1;
     size_t kept = 0;
 
+    if (h->count == 0)
+        return -1;
+    if (!h->full && now_mono < h->due_mono)
+        return h->due_mono - now_mono;
     for (size_t i = 0; i < h->count; i++) {
         struct worker *w = h->workers[i];
         struct worker_acks *acks = &w->acks;
@@ -73,6 +80,8 @@ int64_t acks_flush_due(struct held_acks *h, int64_t now_mono,
         h->workers[kept++] = w;
     }
     h->count = kept;
+    h->full = false;
+    h->due_mono = next_due < 0 ? 0 : now_mono + next_due;
     return next_due;
 }
 
@@ -83,6 +92,8 @@ void acks_forget_all(struct held_acks *h)
         h->workers[i]->acks.listed = false;
     }
     h->count = 0;
+    h->due_mono = 0;
+    h->full = false;
 }
 
 void acks_free(struct held_acks *h)

@@ -34,6 +34,8 @@ struct worker_acks {
 struct held_acks {
     struct worker **workers; /* owned array; the workers are not */
     size_t count, cap;
+    int64_t due_mono; /* none goes alone before this monotonic ms (it may be early) */
+    bool full;        /* a worker has ACKS_HOLD_MAX held: look now */
 };
 
 /* Hold ack for w (worker w->acks). Returns 0, or COHORT_ENOMEM (nothing held: send it now). */
@@ -50,7 +52,7 @@ void acks_sent(struct worker *w, const struct msg_run *run);
 /* Pass every acknowledgement due to go alone (see above) to send(arg, w, ack), and no longer
  * hold it; those of a worker that is not connected are dropped (it sends its results
  * again when it registers). Returns the ms until the next one is due, or -1 when none is
- * held. */
+ * held. Called every turn: it looks at the workers only once one may be due. */
 int64_t acks_flush_due(struct held_acks *h, int64_t now_mono,
                        void (*send)(void *arg, struct worker *w, const struct msg_kill *ack),
                        void *arg);
