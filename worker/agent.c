@@ -521,41 +521,41 @@ static bool on_reregister(struct agent *a, struct msg *m)
     return false;
 }
 
-/* The scheduler stored the result of ack's attempt: forget it, and keep its spool dir as a
- * spare. Returns whether it was held (a window slot is then free). */
-static bool take_ack(struct agent *a, const struct msg_kill *ack)
+/* The scheduler stored the result of ack's attempt: forget it. Returns whether it was held
+ * (a window slot is then free, and its spool dir is the caller's to tidy: tidy_acked). */
+static bool release_ack(struct agent *a, const struct msg_kill *ack)
 {
     if (held_remove(&a->held, ack->job_id, ack->attempt) < 0) {
         log_debug("ignoring an acknowledgement of job %" PRIu64 ".%" PRIu32 ": not kept",
                   ack->job_id, ack->attempt);
         return false;
     }
-    spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
     return true;
+}
+
+/* Delete the spool dir of a released attempt, or keep it as a spare for the next ones. */
+static void tidy_acked(struct agent *a, const struct msg_kill *ack)
+{
+    spool_attempt_remove(a->spool, ack->job_id, ack->attempt);
 }
 
 static bool on_result_ack(struct agent *a, struct msg *m)
 {
-    if (take_ack(a, &m->u.result_ack))
+    if (release_ack(a, &m->u.result_ack)) {
+        tidy_acked(a, &m->u.result_ack);
         agent_flush_results(a, clock_mono_ms()); /* a window slot is free */
+    }
     return false;
 }
 
 /* A RUN starts at once when it fits and the scheduler did not stage it (it counted the cpus
  * free), or staged it but it is first in line (results on their way freed the cpus). Else it
  * waits in the FIFO, which keeps the message (the return value says so): the worker never
- * runs more than its cpus and memory, whatever it is sent. The results it acknowledges are
- * taken first, also when the job is refused (a stopping worker). */
-static bool on_run(struct agent *a, struct msg *m)
+ * runs more than its cpus and memory, whatever it is sent. */
+static bool run_or_stage(struct agent *a, struct msg *m)
 {
     const struct msg_run *run = &m->u.run;
     char reason[256];
-    bool acked = false;
-
-    for (uint32_t i = 0; i < run->n_acks; i++)
-        acked |= take_ack(a, &run->acks[i]);
-    if (acked)
-        agent_flush_results(a, clock_mono_ms()); /* window slots are free */
 
     if (a->stop_phase != STOP_NONE) {
         log_info("ignoring job %" PRIu64 ".%" PRIu32 ": the worker is stopping", run->job_id,
@@ -586,6 +586,28 @@ static bool on_run(struct agent *a, struct msg *m)
     log_debug("job %" PRIu64 ".%" PRIu32 " waits for cpus (%" PRIu32 " staged)", run->job_id,
               run->attempt, a->staged.count);
     return true;
+}
+
+/* A RUN also acknowledges results (its acks). They are released before its job is looked
+ * at, so that their window slots and tracked attempts are free, also when the job is
+ * refused (a stopping worker); their spool dirs are tidied only once the job started or
+ * waits, so that tidying (some 25 system calls each) does not delay the start. Returns
+ * what run_or_stage returns. */
+static bool on_run(struct agent *a, struct msg *m)
+{
+    const struct msg_kill *acks = m->u.run.acks;
+    uint32_t n_acks = m->u.run.n_acks < PROTO_MAX_ACKS ? m->u.run.n_acks : PROTO_MAX_ACKS;
+    bool released[PROTO_MAX_ACKS], any = false, kept;
+
+    for (uint32_t i = 0; i < n_acks; i++)
+        any |= released[i] = release_ack(a, &acks[i]);
+    kept = run_or_stage(a, m); /* m stays valid: a staged RUN waits in the FIFO */
+    for (uint32_t i = 0; i < n_acks; i++)
+        if (released[i])
+            tidy_acked(a, &acks[i]);
+    if (any)
+        agent_flush_results(a, clock_mono_ms()); /* window slots are free */
+    return kept;
 }
 
 /* A KILL ends a staged job at once, unstarted, and a running one by its process group. */
