@@ -1,5 +1,7 @@
 /* test_agent_stop.c — a worker against a scripted scheduler: fencing when the scheduler is
- * silent (also after a freeze), and the clean stop (LEAVING, grace, GOODBYE). */
+ * silent (also after a freeze), the clean stop (LEAVING, grace, GOODBYE), and the results a RUN
+ * acknowledges. */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -358,6 +360,57 @@ static void test_a_run_not_started_still_acknowledges_results(void **state)
     assert_int_equal(count_seen(f, MSG_JOB_STARTED), 1); /* job 13's, not job 14's */
 }
 
+/* The inode of the spare dir in f's spool (there must be one), or 0. */
+static ino_t spare_inode(const struct fixture *f)
+{
+    DIR *dir = opendir(f->spool);
+    struct dirent *entry;
+    ino_t ino = 0;
+
+    assert_non_null(dir);
+    while ((entry = readdir(dir)))
+        if (strncmp(entry->d_name, "spare.", strlen("spare.")) == 0)
+            ino = entry->d_ino;
+    closedir(dir);
+    return ino;
+}
+
+static void test_a_run_starts_before_the_attempts_it_acknowledges_are_tidied(void **state)
+{
+    struct fixture *f = *state;
+    const char *argv[] = {"sleep", "0.5"};
+    struct msg_kill ack = {13, 1, COHORT_JOB_COMPLETED};
+    char acked_dir[128], new_dir[128];
+    struct stat acked, started, gone;
+
+    welcome(f);
+    run_job(f, 13, "echo $$ > pid.$COHORT_JOB_ID; sleep 0.3");
+    msg_free(expect(f, MSG_JOB_RESULT));
+    snprintf(acked_dir, sizeof acked_dir, "%s/13.1", f->spool);
+    assert_int_equal(stat(acked_dir, &acked), 0);
+    assert_int_equal(spare_inode(f), 0); /* no spare yet: job 13 made its dir anew */
+    struct msg run = {.type = MSG_RUN};
+    run.u.run = (struct msg_run){
+        .job_id = 14,
+        .attempt = 1,
+        .array_index = -1,
+        .spec = {.name = "", .user = "u", .cpus = 1, .cwd = f->root, .argc = 2, .argv = argv},
+        .n_acks = 1,
+        .acks = &ack};
+    tell(f, &run);
+    run_for(f, 100);
+    /* job 14 started before 13.1 was tidied: it could not take 13.1's dir as its spare,
+     * which is kept for the next attempt instead */
+    snprintf(new_dir, sizeof new_dir, "%s/14.1", f->spool);
+    assert_int_equal(stat(new_dir, &started), 0);
+    assert_int_equal(stat(acked_dir, &gone), -1); /* released and tidied */
+    assert_true(started.st_ino != acked.st_ino);
+    assert_int_equal(spare_inode(f), acked.st_ino);
+    struct msg *result = expect(f, MSG_JOB_RESULT);
+    assert_int_equal(result->u.result.job_id, 14);
+    msg_free(result);
+}
+
 static void test_stop_without_grace_kills_and_leaves_the_requeue_to_goodbye(void **state)
 {
     struct fixture *f = *state;
@@ -403,6 +456,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_answered_worker_keeps_its_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_stop_lets_running_jobs_finish_and_takes_no_new_ones,
                                         setup, teardown),
+        cmocka_unit_test_setup_teardown(
+            test_a_run_starts_before_the_attempts_it_acknowledges_are_tidied, setup, teardown),
         cmocka_unit_test_setup_teardown(test_a_run_not_started_still_acknowledges_results, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(
