@@ -326,6 +326,22 @@ static void test_stop_lets_running_jobs_finish_and_takes_no_new_ones(void **stat
 
 /* A RUN acknowledges the results it carries even when its job is not started: here one
  * that crossed the LEAVING lets the stopping worker forget job 13's result, and go. */
+/* Send RUN for job_id attempt 1 (argv, in the test dir), acknowledging the result of ack. */
+static void tell_run_acking(struct fixture *f, uint64_t job_id, uint32_t argc, const char **argv,
+                            struct msg_kill *ack)
+{
+    struct msg run = {.type = MSG_RUN};
+
+    run.u.run = (struct msg_run){
+        .job_id = job_id,
+        .attempt = 1,
+        .array_index = -1,
+        .spec = {.name = "", .user = "u", .cpus = 1, .cwd = f->root, .argc = argc, .argv = argv},
+        .n_acks = 1,
+        .acks = ack};
+    tell(f, &run);
+}
+
 static void test_a_run_not_started_still_acknowledges_results(void **state)
 {
     struct fixture *f = *state;
@@ -344,15 +360,7 @@ static void test_a_run_not_started_still_acknowledges_results(void **state)
     assert_int_equal(stat(attempt_dir, &st), 0); /* kept until acknowledged */
     run_for(f, 50);
     assert_false(f->stopped);
-    struct msg run = {.type = MSG_RUN};
-    run.u.run = (struct msg_run){
-        .job_id = 14,
-        .attempt = 1,
-        .array_index = -1,
-        .spec = {.name = "", .user = "u", .cpus = 1, .cwd = f->root, .argc = 1, .argv = argv},
-        .n_acks = 1,
-        .acks = &ack};
-    tell(f, &run);
+    tell_run_acking(f, 14, 1, argv, &ack);
     msg_free(expect(f, MSG_GOODBYE));
     run_for(f, 50);
     assert_true(f->stopped);
@@ -389,15 +397,7 @@ static void test_a_run_starts_before_the_attempts_it_acknowledges_are_tidied(voi
     snprintf(acked_dir, sizeof acked_dir, "%s/13.1", f->spool);
     assert_int_equal(stat(acked_dir, &acked), 0);
     assert_int_equal(spare_inode(f), 0); /* no spare yet: job 13 made its dir anew */
-    struct msg run = {.type = MSG_RUN};
-    run.u.run = (struct msg_run){
-        .job_id = 14,
-        .attempt = 1,
-        .array_index = -1,
-        .spec = {.name = "", .user = "u", .cpus = 1, .cwd = f->root, .argc = 2, .argv = argv},
-        .n_acks = 1,
-        .acks = &ack};
-    tell(f, &run);
+    tell_run_acking(f, 14, 2, argv, &ack);
     run_for(f, 100);
     /* job 14 started before 13.1 was tidied: it could not take 13.1's dir as its spare,
      * which is kept for the next attempt instead */
